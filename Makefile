@@ -1,0 +1,66 @@
+# partnersim build helpers.
+#
+#   make demo     set up .venv, then run the baseline and empowerment scenarios
+#   make test     set up .venv, then run pytest
+#   make bench    run benchmarks (when a benchmarks/ package exists)
+#   make venv     only create .venv (with a Python >= 3.12)
+#   make clean    remove .venv, build artefacts and caches (not results/)
+#
+# The interpreter comes from scripts/find-python.sh, which really runs each
+# candidate (pyenv shims answer on the PATH but may refuse to run). Override
+# with `make PYTHON=/path/to/python3.12 ...`.
+
+SHELL := /bin/sh
+
+VENV        ?= .venv
+VENV_PY     := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+FIND_PYTHON := scripts/find-python.sh
+PY_CHECK    := import sys; assert sys.version_info >= (3, 12)
+PIP_FLAGS   ?= -q
+PYTEST_ARGS ?=
+
+.PHONY: all setup venv demo test bench clean
+
+all: test
+
+# Create .venv if it is missing, broken, or built on a Python older than 3.12.
+venv:
+	@if [ -x "$(VENV_PY)" ] && "$(VENV_PY)" -c '$(PY_CHECK)' >/dev/null 2>&1; then \
+	    :; \
+	else \
+	    py=$$(PYTHON='$(PYTHON)' sh $(FIND_PYTHON)) || exit 1; \
+	    if [ -e "$(VENV)" ]; then \
+	        echo "Removing $(VENV): missing python or older than 3.12"; \
+	        rm -rf "$(VENV)"; \
+	    fi; \
+	    echo "Creating $(VENV) with $$py ($$("$$py" -c 'import platform; print(platform.python_version())'))"; \
+	    "$$py" -m venv "$(VENV)" || exit 1; \
+	fi
+
+# The install reruns when pyproject.toml changes (or .venv was recreated).
+# A sub-make re-reads the stamp's time after `venv` may have removed it.
+setup: venv
+	@$(MAKE) --no-print-directory $(STAMP)
+
+$(STAMP): pyproject.toml | venv
+	"$(VENV_PY)" -m pip install $(PIP_FLAGS) -e '.[test]'
+	@touch "$@"
+
+demo: setup
+	"$(VENV)/bin/partnersim" run baseline --out results/demo
+	"$(VENV)/bin/partnersim" run empowerment --out results/demo-empowerment
+
+test: setup
+	"$(VENV_PY)" -m pytest $(PYTEST_ARGS)
+
+bench:
+	@if [ -d benchmarks ]; then \
+	    $(MAKE) --no-print-directory setup && "$(VENV_PY)" -m benchmarks; \
+	else \
+	    echo "no benchmarks yet"; \
+	fi
+
+clean:
+	rm -rf "$(VENV)" build dist *.egg-info .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -1,0 +1,178 @@
+"""The ``partnersim`` command line: run a scenario, list scenarios, validate a scenario file.
+
+It holds no model logic: it parses flags, hands them to :func:`sim.run` and
+:mod:`sim.scenarios`, and writes with :mod:`sim.output`. Every bad input (a
+:class:`sim.errors.ScenarioError` or a usage error) prints one line,
+``partnersim: error: ...``, to stderr and exits with status 2 before any file
+is created. Unexpected exceptions are bugs and propagate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import sim
+from sim.errors import ScenarioError
+from sim.scenarios import OVERRIDE_SOURCE, parse_set, read_toml, scenario_names, scenario_path
+
+PROG = "partnersim"
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A problem with the command line's environment (e.g. an output directory), reported on one line."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"{PROG}: error: {_one_line(message)}\n")
+    sys.stderr.flush()
+    return EXIT_USAGE
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr and exit status 2 (no usage dump)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        sys.stderr.write(f"{PROG}: error: {_one_line(message)}\n")
+        sys.exit(EXIT_USAGE)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=PROG, description=sim.__doc__, allow_abbrev=False)
+    parser.add_argument("--version", action="version", version=f"{PROG} {sim.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
+
+    run = commands.add_parser("run", help="run one scenario and write its results", allow_abbrev=False,
+                              description="Run one scenario, write timeseries.csv, summary.json and figures/, "
+                                          "and print a short summary.")
+    run.add_argument("scenario", metavar="SCENARIO", help="a scenario name (see `partnersim scenarios`) or a TOML file")
+    run.add_argument("--seed", type=int, metavar="N", help="random seed (an integer from 0); overrides the scenario's")
+    run.add_argument("--steps", type=int, metavar="N", help="months to simulate; overrides the scenario's")
+    run.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                     help="override one parameter, e.g. funding.grant_months=24 (repeatable)")
+    run.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/<scenario name>)")
+    run.set_defaults(handler=cmd_run)
+
+    listing = commands.add_parser("scenarios", help="list the scenarios with their descriptions", allow_abbrev=False)
+    listing.set_defaults(handler=cmd_scenarios)
+
+    validate = commands.add_parser("validate", help="check a scenario file without running it", allow_abbrev=False)
+    validate.add_argument("file", metavar="FILE", help="a scenario TOML file (or a scenario name)")
+    validate.set_defaults(handler=cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # usage errors (already printed), --help, --version
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+    try:
+        return args.handler(args)
+    except ScenarioError as error:
+        return _fail(str(error))
+    except CliError as error:
+        return _fail(str(error))
+
+
+# --------------------------------------------------------------------------- commands
+
+def _overrides(assignments: Sequence[str]) -> dict:
+    overrides = {}
+    for assignment in assignments:
+        key, value = parse_set(assignment)
+        overrides[key] = value
+    return overrides
+
+
+def _check_output_dir(out_dir: Path) -> None:
+    """Fail early, creating nothing, if ``out_dir`` clearly cannot be created or written."""
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise CliError(f"{out_dir}: cannot write output: exists and is not a directory")
+        if not os.access(out_dir, os.W_OK | os.X_OK):
+            raise CliError(f"{out_dir}: cannot write output: permission denied")
+        return
+    ancestor = out_dir.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise CliError(f"{out_dir}: cannot create output directory: {ancestor} is not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise CliError(f"{out_dir}: cannot create output directory: permission denied in {ancestor}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.output import format_summary, write_run  # matplotlib only when a run writes figures
+
+    overrides = _overrides(args.assignments)
+    # Validate scenario, overrides, seed and steps before anything is created or run.
+    try:
+        sim.load_scenario(args.scenario, {**overrides, **_seed_steps(args)})
+    except ScenarioError as error:
+        raise _blame_flag(error, args) from None
+    out_dir = args.out if args.out is not None else Path("results") / Path(str(args.scenario)).stem
+    _check_output_dir(out_dir)
+
+    result = sim.run(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides)
+    try:
+        paths = write_run(result, out_dir)
+    except OSError as error:
+        where = error.filename if error.filename is not None else out_dir
+        raise CliError(f"{where}: cannot write output ({error.strerror or error})") from None
+
+    print(format_summary(result.summary))
+    print(f"wrote {len(paths)} files to {out_dir}:")
+    for path in paths:
+        print(f"  {path}")
+    return 0
+
+
+def _blame_flag(error: ScenarioError, args: argparse.Namespace) -> ScenarioError:
+    """Name ``--seed``/``--steps`` rather than ``--set`` when the bad value came from that flag."""
+    if error.source == OVERRIDE_SOURCE and error.key in ("seed", "steps") and getattr(args, error.key) is not None:
+        return ScenarioError(f"--{error.key}", "", error.problem, error.allowed)
+    return error
+
+
+def _seed_steps(args: argparse.Namespace) -> dict:
+    extra = {}
+    if args.seed is not None:
+        extra["seed"] = args.seed
+    if args.steps is not None:
+        extra["steps"] = args.steps
+    return extra
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    names = scenario_names()
+    if not names:
+        print("no scenarios found")
+        return 0
+    width = max(len(name) for name in names)
+    for name in names:
+        data = read_toml(scenario_path(name))
+        description = data.get("description", "")
+        description = _one_line(description) if isinstance(description, str) else ""
+        print(f"{name:<{width}}  {description or '(no description)'}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    params = sim.load_scenario(args.file)
+    print(f"{args.file}: ok ({params.organizations.count} organizations, {params.steps} months)")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,272 @@
+"""Writing one run to disk: ``timeseries.csv``, ``summary.json`` and ``figures/``.
+
+Everything is built in a temporary directory next to the target and then moved
+into place file by file, so a reader never sees a half-written file. The same
+:class:`sim.run.RunResult` always gives byte-identical files, figures included
+(fixed size and dpi, no software or date stamp in the PNGs).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from sim.params import LEVELS, PHASES  # noqa: E402
+from sim.run import RunResult  # noqa: E402
+
+TIMESERIES = "timeseries.csv"
+SUMMARY = "summary.json"
+FIGURES = "figures"
+FIGURE_NAMES = ("levels.png", "trust.png", "phases.png")
+
+FIGSIZE = (9.0, 5.0)
+DPI = 100
+PNG_METADATA = {"Software": None}
+
+LEVEL_COLOURS = {"networking": "#c6dbef", "coordinating": "#6baed6", "cooperating": "#2171b5", "collaborating": "#08306b"}
+PHASE_COLOURS = {"assessment": "#fdd49e", "demonstration": "#fc8d59", "advocacy": "#b30000", "scale": "#238b45"}
+GRANT_STYLE = dict(color="0.3", linestyle="--", linewidth=1.2)
+SCALE_STYLE = dict(color="#238b45", linestyle="-.", linewidth=1.5)
+COLLAPSE_STYLE = dict(color="#cb181d", linestyle=":", linewidth=2.0)
+
+
+# --------------------------------------------------------------------------- text
+
+def _month(value: Any) -> str:
+    return f"month {value}"
+
+
+def format_summary(summary: dict) -> str:
+    """A short, plain-language account of one run (a handful of lines)."""
+    lines = [f"scenario {summary.get('scenario')}, seed {summary.get('seed')}, {summary.get('steps')} months"]
+
+    if summary.get("reached_scale"):
+        lines.append(f"reached scale in {_month(summary.get('scale_step'))} (the public sector adopted the innovation)")
+    else:
+        lines.append("did not reach scale")
+
+    if summary.get("collapsed"):
+        cause = summary.get("collapse_cause")
+        lines.append(f"collapsed in {_month(summary.get('collapse_step'))}" + (f": {cause}" if cause else ""))
+    else:
+        members = summary.get("final_active_members")
+        lines.append(f"still active at {_month(summary.get('steps'))} with {members} members")
+
+    ended = summary.get("funding_end_step")
+    grants = summary.get("grants_received")
+    grants_text = f" ({grants} grant{'s' if grants != 1 else ''})" if grants is not None else ""
+    if ended is None:
+        lines.append(f"grant still running at the end of the run{grants_text}")
+    else:
+        sustained = summary.get("sustained_after_funding")
+        if sustained is None:
+            verdict = "not known (the run ended with the grant)"
+        else:
+            verdict = "yes" if sustained else "no"
+            after = summary.get("months_active_after_funding")
+            if after is not None:
+                verdict += f", active {after} months after"
+        lines.append(f"grant ended in {_month(ended)}{grants_text}; sustained after funding: {verdict}")
+
+    lines.append(f"highest level reached: {summary.get('max_level') or 'none'}")
+    lines.append(
+        "final mean trust {}, community outcome {}, community power share {}".format(
+            _number(summary.get("final_mean_trust")),
+            _number(summary.get("final_community_outcome")),
+            _number(summary.get("community_power_share")),
+        )
+    )
+    return "\n".join(lines)
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    return f"{float(value):.2f}"
+
+
+# --------------------------------------------------------------------------- files
+
+def _json_default(value: Any):
+    """numpy scalars and arrays that may slip into a summary, as plain JSON values."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"summary value of type {type(value).__name__} is not JSON serializable")
+
+
+def summary_json(summary: dict) -> str:
+    """The summary as strict JSON (NaN or infinity raise rather than write invalid JSON)."""
+    return json.dumps(summary, sort_keys=True, indent=2, ensure_ascii=True, allow_nan=False, default=_json_default) + "\n"
+
+
+def _write_timeseries(frame, path: Path) -> None:
+    frame.to_csv(path, index=False, float_format="%.10g", lineterminator="\n", encoding="utf-8")
+
+
+def _write_summary(summary: dict, path: Path) -> None:
+    text = summary_json(summary)
+    with open(path, "w", encoding="ascii", newline="\n") as handle:
+        handle.write(text)
+
+
+def write_run(result: RunResult, out_dir: Path) -> list[Path]:
+    """Write the time series, the summary and three figures into ``out_dir``; return the paths written.
+
+    Files already in ``out_dir`` with the same names are replaced; other files
+    there are left alone.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        (staging / FIGURES).mkdir()
+        _write_timeseries(result.timeseries, staging / TIMESERIES)
+        _write_summary(result.summary, staging / SUMMARY)
+        for name, draw in zip(FIGURE_NAMES, (plot_levels, plot_trust, plot_phases)):
+            figure = draw(result.timeseries, result.summary)
+            try:
+                figure.savefig(staging / FIGURES / name, dpi=DPI, format="png", metadata=PNG_METADATA)
+            finally:
+                plt.close(figure)
+
+        relative = [Path(TIMESERIES), Path(SUMMARY), *(Path(FIGURES) / name for name in FIGURE_NAMES)]
+        out_dir.mkdir(exist_ok=True)
+        (out_dir / FIGURES).mkdir(exist_ok=True)
+        written = []
+        for rel in relative:
+            target = out_dir / rel
+            os.replace(staging / rel, target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- figures
+
+def _title(summary: dict, what: str) -> str:
+    return f"{what}: scenario {summary.get('scenario')}, seed {summary.get('seed')}"
+
+
+def _months(frame) -> np.ndarray:
+    return frame["step"].to_numpy()
+
+
+def _mark_events(ax, summary: dict) -> None:
+    """Dashed line at the grant's end; lines at scale and collapse, each in the legend."""
+    ended = summary.get("funding_end_step")
+    if ended is not None:
+        ax.axvline(ended, label=f"grant ended (month {ended})", **GRANT_STYLE)
+    if summary.get("scale_step") is not None:
+        ax.axvline(summary["scale_step"], label=f"reached scale (month {summary['scale_step']})", **SCALE_STYLE)
+    if summary.get("collapse_step") is not None:
+        ax.axvline(summary["collapse_step"], label=f"collapsed (month {summary['collapse_step']})", **COLLAPSE_STYLE)
+
+
+def _finish(ax, months: np.ndarray) -> None:
+    ax.set_xlim(months[0], max(months[-1], months[0] + 1))
+    ax.set_xlabel("Time (months since the partnership formed)")
+    ax.grid(True, color="0.9", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def _legend(fig, handles) -> None:
+    """One legend below the plot, outside the data so it never hides a line."""
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize="small", frameon=False)
+
+
+def plot_levels(frame, summary: dict):
+    """Pairs of organizations at each level of the continuum, stacked, month by month."""
+    months = _months(frame)
+    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    counts = [frame[f"n_{level}"].to_numpy() for level in LEVELS]
+    ax.stackplot(months, counts, labels=[level.capitalize() for level in LEVELS],
+                 colors=[LEVEL_COLOURS[level] for level in LEVELS], alpha=0.95)
+    _mark_events(ax, summary)
+    _finish(ax, months)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("Pairs of organizations (count)")
+    ax.set_title(_title(summary, "How closely partners work together"))
+    _legend(fig, ax.get_legend_handles_labels()[0])
+    return fig
+
+
+def plot_trust(frame, summary: dict):
+    """Mean trust, mean capacity, community outcome and the community's share of power."""
+    months = _months(frame)
+    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    series = (
+        ("mean_trust", "Mean trust between members", "#2171b5", "-"),
+        ("mean_capacity", "Mean capacity of members", "#6a51a3", "-"),
+        ("community_outcome", "Community outcome", "#238b45", "-"),
+        ("community_power_share", "Community share of decision power", "#d94801", "-"),
+    )
+    for column, label, colour, style in series:
+        ax.plot(months, frame[column].to_numpy(), label=label, color=colour, linestyle=style, linewidth=1.8)
+    _mark_events(ax, summary)
+    _finish(ax, months)
+    ax.set_ylim(0.0, 1.0)
+    ax.set_ylabel("Level (0 = none, 1 = full)")
+    ax.set_title(_title(summary, "Trust, capacity and community outcome"))
+    _legend(fig, ax.get_legend_handles_labels()[0])
+    return fig
+
+
+def plot_phases(frame, summary: dict):
+    """A coloured band of the partnership's phase per month, above its active membership."""
+    months = _months(frame)
+    fig, (band, ax) = plt.subplots(2, 1, sharex=True, figsize=FIGSIZE, dpi=DPI, layout="constrained",
+                                   gridspec_kw=dict(height_ratios=(1, 4)))
+    phases = frame["phase"].astype(str).to_numpy()
+    # Each month is drawn as the interval [month - 0.5, month + 0.5), merged into runs of one phase.
+    start = 0
+    for index in range(1, len(phases) + 1):
+        if index == len(phases) or phases[index] != phases[start]:
+            left = months[start] - 0.5
+            width = months[index - 1] - months[start] + 1.0
+            band.broken_barh([(left, width)], (0, 1), facecolors=PHASE_COLOURS.get(phases[start], "0.7"))
+            start = index
+    band.set_ylim(0, 1)
+    band.set_yticks([])
+    band.set_ylabel("Phase", rotation=0, ha="right", va="center")
+    band.set_title(_title(summary, "Phases of the partnership and its membership"))
+
+    ax.step(months, frame["active_members"].to_numpy(), where="post", color="0.15", linewidth=1.8, label="Active members")
+    _mark_events(ax, summary)
+    for event in ("funding_end_step", "scale_step", "collapse_step"):
+        if summary.get(event) is not None:
+            style = {"funding_end_step": GRANT_STYLE, "scale_step": SCALE_STYLE, "collapse_step": COLLAPSE_STYLE}[event]
+            band.axvline(summary[event], **style)
+    _finish(ax, months)
+    band.set_xlim(months[0] - 0.5, months[-1] + 0.5)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("Active members (organizations)")
+    phase_patches = [Patch(facecolor=PHASE_COLOURS[p], label=f"Phase: {p}") for p in PHASES]
+    _legend(fig, phase_patches + ax.get_legend_handles_labels()[0])
+    return fig
+
+
+__all__ = ["format_summary", "plot_levels", "plot_phases", "plot_trust", "summary_json", "write_run"]

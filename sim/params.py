@@ -1,0 +1,377 @@
+"""Typed, validated model parameters with defaults, ranges, units and sources.
+
+Parameters form a tree of frozen dataclasses, one per section of a scenario
+file. Each field carries its allowed range (or choices), a one-line meaning
+and the source it comes from, so that validation, ``docs/ODD.md`` and the
+command line all read the same table. Unknown keys, wrong types and values
+out of range raise :class:`sim.errors.ScenarioError`.
+
+Policy levers (what a funder or a partnership chooses: ``funding``,
+``governance``, ``partnership.advocacy``) and the uncertain world (initial
+trust, public receptivity, competition) are kept in separate sections so that
+the experiment layer can vary them apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, get_type_hints
+
+from sim.errors import ScenarioError
+
+LEVELS = ("networking", "coordinating", "cooperating", "collaborating")
+PHASES = ("assessment", "demonstration", "advocacy", "scale")
+SECTORS = ("grassroots", "nonprofit", "public_agency", "business", "beneficiary")
+GOVERNANCE_MODES = ("lead_agency", "backbone", "shared")
+ACCOUNTABILITY = ("hierarchical", "mutual")
+
+# Named presets of the community's decision share (Himmelman, seed 000):
+# betterment keeps beneficiaries as advisors with little authority; empowerment
+# gives them authority equal to the institutions taken together.
+POWER_SHARING_PRESETS = {"betterment": 0.1, "empowerment": 0.5}
+
+
+def param(default, *, low=None, high=None, choices=None, length=None, unit="", doc="", source=""):
+    """A dataclass field with validation metadata."""
+    meta = dict(low=low, high=high, choices=choices, length=length, unit=unit, doc=doc, source=source)
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class SectorMix:
+    """Relative weights of each sector among the members (normalised to sum 1)."""
+
+    grassroots: float = param(0.15, low=0.0, high=1.0, doc="grassroots community groups", source="003")
+    nonprofit: float = param(0.35, low=0.0, high=1.0, doc="nonprofit service providers", source="003")
+    public_agency: float = param(0.15, low=0.0, high=1.0, doc="public agencies", source="002")
+    business: float = param(0.10, low=0.0, high=1.0, doc="businesses", source="003")
+    beneficiary: float = param(0.25, low=0.0, high=1.0,
+                               doc="the intended beneficiaries' own organizations (residents, tenant and block associations)",
+                               source="000")
+
+
+@dataclass(frozen=True)
+class Organizations:
+    count: int = param(12, low=2, high=1000, unit="organizations", doc="members of the partnership", source="001")
+    initial_trust: float = param(0.35, low=0.0, high=1.0, doc="mean initial trust between members; low values encode a history of distrust",
+                                 source="003")
+    trust_spread: float = param(0.10, low=0.0, high=0.5, doc="standard deviation of initial trust across ordered pairs", source="modelling choice")
+    size_spread: float = param(0.8, low=0.0, high=3.0, doc="log-normal spread of budgets around each sector's median", source="003")
+    identity_strength: float = param(0.2, low=0.0, high=1.0,
+                                     doc="largest organizational pride: resistance to sharing turf that seems to demand giving up identity",
+                                     source="001, 003")
+    sector_mix: SectorMix = field(default_factory=SectorMix, metadata=dict(doc="share of members by sector"))
+
+
+@dataclass(frozen=True)
+class Trust:
+    gain: float = param(0.05, low=0.0, high=1.0, doc="fraction of the distance to full trust closed by one kept commitment",
+                        source="Slovic 1993; Vangen & Huxham 2003")
+    loss: float = param(0.30, low=0.0, high=1.0, doc="fraction of trust lost on one broken commitment", source="Slovic 1993")
+    reliability: float = param(0.95, low=0.0, high=1.0, doc="probability an unstrained organization keeps a commitment", source="modelling choice")
+    exclusion_loss: float = param(0.10, low=0.0, high=1.0, doc="fraction of trust in the deciders lost when excluded from a decision",
+                                  source="000, 003")
+    rivalry_loss: float = param(0.10, low=0.0, high=1.0, doc="fraction of trust lost between same-sector rivals in one grant competition",
+                                source="003")
+
+
+@dataclass(frozen=True)
+class Continuum:
+    months_required: list = param([6, 12, 18], low=0, high=240, length=3, unit="months",
+                                  doc="months at the level below before a pair may step up to coordinating, cooperating, collaborating",
+                                  source="000, 001")
+    trust_required: list = param([0.35, 0.55, 0.75], low=0.0, high=1.0, length=3,
+                                 doc="mutual trust needed for coordinating, cooperating, collaborating", source="000, 001")
+    turf_required: list = param([0.0, 0.25, 0.45], low=0.0, high=1.0, length=3,
+                                doc="willingness to share turf needed for coordinating, cooperating, collaborating", source="000")
+    time_cost: list = param([0.01, 0.03, 0.06, 0.10], low=0.0, high=1.0, length=4, unit="time units / month",
+                            doc="staff time one tie costs each side at networking, coordinating, cooperating, collaborating",
+                            source="000")
+    joint_work: list = param([0.1, 0.5, 1.0, 1.6], low=0.0, high=10.0, length=4,
+                             doc="joint work a tie yields at each level (information, less duplication, shared resources, capacity)",
+                             source="000, 001")
+    interaction_rate: list = param([0.3, 0.6, 0.9, 1.0], low=0.0, high=1.0, length=4, unit="1 / month",
+                                   doc="probability a pair exchanges commitments in a month, by level", source="001")
+    climb_rate: float = param(0.3, low=0.0, high=1.0, unit="1 / month", doc="probability a pair that meets every requirement steps up",
+                              source="modelling choice")
+    fall_rate: float = param(0.5, low=0.0, high=1.0, unit="1 / month", doc="probability a pair that fails a requirement steps down",
+                             source="modelling choice")
+    hold_margin: float = param(0.1, low=0.0, high=1.0, doc="how far trust or turf may sink below a level's requirement before the pair falls",
+                               source="modelling choice")
+
+
+@dataclass(frozen=True)
+class Capacity:
+    partner_gain: float = param(0.02, low=0.0, high=1.0, unit="1 / month",
+                                doc="capacity gained per month from collaborating partners (enhancing each other's capacity)", source="000")
+    learning_rate: float = param(0.005, low=0.0, high=1.0, unit="1 / month",
+                                 doc="capacity gained per month by taking part in decisions (mutual learning)", source="000")
+    overextension_loss: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
+                                      doc="capacity lost per month per unit of load above the time budget", source="000")
+    recovery: float = param(0.02, low=0.0, high=1.0, unit="1 / month", doc="drift of capacity back toward its starting value",
+                            source="modelling choice")
+
+
+@dataclass(frozen=True)
+class Funding:
+    grant_months: int = param(36, low=0, high=600, unit="months", doc="length of one grant", source="002")
+    monthly_amount: float = param(30000.0, low=0.0, high=1e9, unit="$ / month", doc="grant money per month", source="002")
+    dollars_per_time_unit: float = param(10000.0, low=1.0, high=1e9, unit="$",
+                                         doc="what one unit of partnership staff time costs per month", source="modelling choice")
+    renewal_probability: float = param(0.0, low=0.0, high=1.0, doc="probability the funder renews at each grant's end", source="003")
+    mandated: bool = param(False, doc="the funder requires the partnership as a condition of money", source="001")
+    mandate_pressure: float = param(0.6, low=0.0, high=1.0,
+                                    doc="how far a mandate cuts the months and trust needed to step up while the money flows",
+                                    source="001")
+    expectation_ratio: float = param(1.0, low=0.25, high=5.0,
+                                     doc="expected deliverables over resources; above 1 is doing more with less", source="000")
+    competition: float = param(0.2, low=0.0, high=1.0, doc="how strongly funding rewards each organization for standing out",
+                               source="003")
+    accountability: str = param("hierarchical", choices=ACCOUNTABILITY,
+                                doc="hierarchical: the funder sets reporting; mutual: partners account to each other", source="000")
+    reporting_burden: float = param(0.05, low=0.0, high=1.0, unit="time units / month",
+                                    doc="staff time each member spends reporting to the funder under hierarchical accountability",
+                                    source="000")
+
+
+@dataclass(frozen=True)
+class Governance:
+    mode: str = param("shared", choices=GOVERNANCE_MODES, doc="lead agency, backbone organization or shared governance",
+                      source="003; Provan & Kenis 2008")
+    power_sharing: str = param("custom", choices=("betterment", "empowerment", "custom"),
+                               doc="preset of community_decision_share (betterment 0.1, empowerment 0.5)", source="000")
+    community_decision_share: float = param(0.25, low=0.0, high=1.0,
+                                            doc="share of formal decision authority held by community organizations", source="000, 003")
+    lead_share: float = param(0.5, low=0.0, high=1.0,
+                              doc="share of the institutions' authority held by the lead agency (lead_agency mode)", source="003")
+    deliberation_capacity: float = param(20.0, low=1.0, high=1000.0, unit="voices",
+                                         doc="voices at which decisions take twice as long", source="003")
+    inclusion_cost: float = param(0.5, low=0.0, high=5.0,
+                                  doc="extra deliberation each community voice needs (orientation, translation, different ways of knowing)",
+                                  source="000, 003")
+    meeting_time: float = param(0.004, low=0.0, high=1.0, unit="time units / voice / month",
+                                doc="staff time each member spends deliberating, per voice at the table", source="003")
+    backbone_share: float = param(0.15, low=0.0, high=1.0, doc="share of the grant paying the backbone's dedicated staff", source="003")
+
+
+@dataclass(frozen=True)
+class CollectiveImpact:
+    common_agenda: float = param(0.0, low=0.0, high=1.0, doc="shared vision: lowers the turf members guard", source="003")
+    shared_measurement: float = param(0.0, low=0.0, high=1.0, doc="common data: more evidence from the same work", source="003")
+    mutually_reinforcing: float = param(0.0, low=0.0, high=1.0, doc="aligned activities: more joint work per tie", source="003")
+    continuous_communication: float = param(0.0, low=0.0, high=1.0, doc="more frequent exchanges between partners", source="003")
+    learning_culture: float = param(0.0, low=0.0, high=1.0, doc="learning from failure: a broken commitment costs less trust",
+                                    source="003")
+
+
+@dataclass(frozen=True)
+class PublicSector:
+    receptivity: float = param(0.5, low=0.0, high=1.0, doc="the public sector's openness to adopt a demonstrated innovation", source="002")
+    adoption_rate: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
+                                 doc="monthly chance of adoption for a fully receptive public sector and a finished policy case",
+                                 source="002")
+
+
+@dataclass(frozen=True)
+class Partnership:
+    advocacy: float = param(0.3, low=0.0, high=1.0, doc="share of effort given to policy advocacy once there is evidence", source="002")
+    assessment_work: float = param(1.5, low=0.0, high=1000.0, doc="joint work needed to finish the needs and resources assessment",
+                                   source="002")
+    demonstration_work: float = param(4.0, low=0.0, high=1000.0, doc="joint work needed to demonstrate an innovation", source="002")
+    policy_work: float = param(4.0, low=0.01, high=1000.0, doc="advocacy work that makes a full policy case", source="002")
+    min_members: int = param(3, low=2, high=1000, doc="fewer active members than this and the partnership has collapsed",
+                             source="modelling choice")
+
+
+@dataclass(frozen=True)
+class Membership:
+    tie_value: float = param(1.0, low=0.0, high=100.0, doc="worth of the joint work an organization's ties give it", source="000")
+    voice_value: float = param(0.05, low=0.0, high=100.0, doc="worth of having a say (ownership rather than buy-in)", source="003")
+    funding_value: float = param(1.0, low=0.0, high=100.0,
+                                 doc="worth of the grant money an organization receives, as a share of its time budget",
+                                 source="001")
+    outcome_value: float = param(0.6, low=0.0, high=100.0,
+                                 doc="worth of the community outcome to its own organizations (institutions value it at a third)",
+                                 source="003")
+    time_value: float = param(0.3, low=0.0, high=100.0, doc="cost of the time the partnership takes, relative to the time budget",
+                              source="000")
+    letdown_value: float = param(1.0, low=0.0, high=100.0,
+                                 doc="cost of partners' broken commitments, per commitment broken, per possible partner",
+                                 source="001")
+    ownership_time: float = param(2.0, low=0.0, high=10.0,
+                                  doc="extra own time a community organization with a full say gives, as a multiple of its staff time",
+                                  source="003")
+    memory: float = param(0.8, low=0.0, high=0.99, doc="weight of past satisfaction in the running satisfaction", source="modelling choice")
+    leave_rate: float = param(0.15, low=0.0, high=1.0, unit="1 / month", doc="probability a dissatisfied member walks away in a month",
+                              source="003")
+
+
+@dataclass(frozen=True)
+class Community:
+    outcome_gain: float = param(0.15, low=0.0, high=10.0, doc="community outcome gained per unit of program work", source="003")
+    outcome_decay: float = param(0.02, low=0.0, high=1.0, unit="1 / month", doc="monthly loss of the community outcome without upkeep",
+                                 source="modelling choice")
+    public_upkeep: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
+                                 doc="community outcome the public sector delivers per month once an innovation is at scale",
+                                 source="002")
+
+
+@dataclass(frozen=True)
+class Params:
+    """All parameters of one run. Build with :func:`from_dict`, never by hand-mutating."""
+
+    description: str = param("", doc="what this scenario represents")
+    steps: int = param(120, low=1, high=6000, unit="months", doc="months to simulate")
+    seed: int = param(1, low=0, high=2**63 - 1, doc="seed of the model's numpy Generator")
+    organizations: Organizations = field(default_factory=Organizations)
+    trust: Trust = field(default_factory=Trust)
+    continuum: Continuum = field(default_factory=Continuum)
+    capacity: Capacity = field(default_factory=Capacity)
+    funding: Funding = field(default_factory=Funding)
+    governance: Governance = field(default_factory=Governance)
+    collective_impact: CollectiveImpact = field(default_factory=CollectiveImpact)
+    public_sector: PublicSector = field(default_factory=PublicSector)
+    partnership: Partnership = field(default_factory=Partnership)
+    membership: Membership = field(default_factory=Membership)
+    community: Community = field(default_factory=Community)
+
+
+def _type_name(tp) -> str:
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list"}.get(tp, tp.__name__)
+
+
+def _allowed(meta: dict, tp) -> str:
+    if meta.get("choices"):
+        return " | ".join(meta["choices"])
+    low, high = meta.get("low"), meta.get("high")
+    if low is not None and high is not None:
+        span = f"{low} to {high}"
+        if tp is list:
+            return f"a list of {meta['length']} numbers, each {span}"
+        return f"{_type_name(tp)} from {span}"
+    return _type_name(tp)
+
+
+def _coerce_scalar(value, tp, meta, source, key):
+    allowed = _allowed(meta, tp)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(source, key, f"expected true or false, got {value!r}", "true | false")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise ScenarioError(source, key, f"expected a string, got {value!r}", allowed)
+        if meta.get("choices") and value not in meta["choices"]:
+            raise ScenarioError(source, key, f"unknown value {value!r}", allowed)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise ScenarioError(source, key, f"expected an integer, got {value!r}", allowed)
+    elif tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(source, key, f"expected a number, got {value!r}", allowed)
+        value = float(value)
+        if not math.isfinite(value):
+            raise ScenarioError(source, key, f"expected a finite number, got {value!r}", allowed)
+    low, high = meta.get("low"), meta.get("high")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ScenarioError(source, key, f"{value!r} is out of range", allowed)
+    return value
+
+
+def _build(cls, data: Any, source: str, prefix: str):
+    if not isinstance(data, dict):
+        raise ScenarioError(source, prefix, f"expected a table, got {data!r}", "a table of keys")
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
+        raise ScenarioError(source, key, "unknown key", ", ".join(sorted(fields)))
+    values = {}
+    for name, value in data.items():
+        key = f"{prefix}.{name}" if prefix else name
+        tp = hints[name]
+        meta = fields[name].metadata
+        if dataclasses.is_dataclass(tp):
+            values[name] = _build(tp, value, source, key)
+        elif tp is list:
+            if not isinstance(value, list) or len(value) != meta["length"]:
+                raise ScenarioError(source, key, f"expected a list of {meta['length']} numbers, got {value!r}", _allowed(meta, tp))
+            element_type = int if all(isinstance(x, int) and not isinstance(x, bool) for x in fields[name].default_factory()) else float
+            values[name] = [_coerce_scalar(x, element_type, meta, source, key) for x in value]
+        else:
+            values[name] = _coerce_scalar(value, tp, meta, source, key)
+    return cls(**values)
+
+
+def _check_consistency(params: Params, source: str) -> None:
+    continuum = params.continuum
+    if any(b < a for a, b in zip(continuum.trust_required, continuum.trust_required[1:])):
+        raise ScenarioError(source, "continuum.trust_required", f"{continuum.trust_required} must not decrease up the continuum",
+                            "non-decreasing values from 0 to 1")
+    if any(b < a for a, b in zip(continuum.turf_required, continuum.turf_required[1:])):
+        raise ScenarioError(source, "continuum.turf_required", f"{continuum.turf_required} must not decrease up the continuum",
+                            "non-decreasing values from 0 to 1")
+    if sum(dataclasses.astuple(params.organizations.sector_mix)) <= 0:
+        raise ScenarioError(source, "organizations.sector_mix", "all weights are zero", "at least one weight above 0")
+    if params.partnership.min_members > params.organizations.count:
+        raise ScenarioError(source, "partnership.min_members",
+                            f"{params.partnership.min_members} is more than organizations.count ({params.organizations.count})",
+                            "an integer from 2 to organizations.count")
+
+
+def from_dict(data: dict, source: str = "<scenario>") -> Params:
+    """Validate a nested dict (as read from TOML) into :class:`Params`.
+
+    ``governance.power_sharing`` names a preset of
+    ``governance.community_decision_share``; a share given explicitly wins, and
+    the preset name is then recorded as ``custom`` unless the two agree.
+    """
+    data = _resolve_power_sharing(data, source)
+    params = _build(Params, data, source, "")
+    _check_consistency(params, source)
+    return params
+
+
+def _resolve_power_sharing(data: dict, source: str) -> dict:
+    governance = data.get("governance")
+    if not isinstance(governance, dict) or "power_sharing" not in governance:
+        return data
+    preset = governance["power_sharing"]
+    if preset == "custom":
+        return data
+    if preset not in POWER_SHARING_PRESETS:
+        raise ScenarioError(source, "governance.power_sharing", f"unknown value {preset!r}", "betterment | empowerment | custom")
+    governance = dict(governance)
+    if "community_decision_share" not in governance:
+        governance["community_decision_share"] = POWER_SHARING_PRESETS[preset]
+    elif governance["community_decision_share"] != POWER_SHARING_PRESETS[preset]:
+        governance["power_sharing"] = "custom"
+    return {**data, "governance": governance}
+
+
+def to_dict(params) -> dict:
+    """Plain nested dict of a parameter tree (JSON- and TOML-friendly)."""
+    return dataclasses.asdict(params)
+
+
+def describe(cls=Params, prefix: str = ""):
+    """Yield ``(key, default, allowed, unit, doc, source)`` for every parameter, for docs and help."""
+    hints = get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            yield from describe(tp, key)
+            continue
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        meta = f.metadata
+        yield key, default, _allowed(meta, tp), meta.get("unit", ""), meta.get("doc", ""), meta.get("source", "")

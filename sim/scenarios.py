@@ -1,0 +1,117 @@
+"""Finding and loading scenario files, and applying ``--set`` overrides.
+
+A scenario is a TOML file in ``scenarios/`` (or any path) whose keys mirror
+:class:`sim.params.Params`. It must carry a ``description``. Overrides are
+dotted keys (``funding.grant_months``) applied on top of the file before
+validation; the file is validated first on its own so that an error is blamed
+on the right source.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from sim.errors import ScenarioError
+from sim.params import Params, from_dict
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+OVERRIDE_SOURCE = "--set"
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    """The file for a scenario name (``baseline``) or a path (``my.toml``)."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if candidate.suffix == ".toml" or candidate.parent != Path("."):
+        if not candidate.is_file():
+            raise ScenarioError(text, "", "no such scenario file", "a TOML file path or one of: " + ", ".join(scenario_names()))
+        return candidate
+    named = SCENARIO_DIR / f"{text}.toml"
+    if not named.is_file():
+        raise ScenarioError(text, "", "no such scenario", ", ".join(scenario_names()) or "a TOML file path")
+    return named
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(str(path), "", f"malformed TOML ({error})", "TOML syntax") from None
+    except OSError as error:
+        raise ScenarioError(str(path), "", f"cannot read ({error.strerror})", "a readable TOML file") from None
+
+
+def parse_set(assignment: str) -> tuple[str, Any]:
+    """Parse ``KEY=VALUE`` from the command line; VALUE is read as a TOML value, else as a bare string."""
+    key, sep, raw = assignment.partition("=")
+    key = key.strip()
+    raw = raw.strip()
+    if not sep or not key or not raw or any(not part for part in key.split(".")):
+        raise ScenarioError(OVERRIDE_SOURCE, assignment, "malformed override", "KEY=VALUE, e.g. funding.grant_months=24")
+    try:
+        value = tomllib.loads(f"value = {raw}")["value"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def _check_override_key(key: str) -> None:
+    cls = Params
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        if part not in names:
+            prefix = ".".join(parts[:depth])
+            choices = ", ".join(sorted(f"{prefix}.{n}" if prefix else n for n in names))
+            raise ScenarioError(OVERRIDE_SOURCE, key, "unknown key", choices)
+        tp = get_type_hints(cls)[part]
+        last = depth == len(parts) - 1
+        if dataclasses.is_dataclass(tp):
+            if last:
+                raise ScenarioError(OVERRIDE_SOURCE, key, "is a section, not a value", "a key inside it, e.g. " + f"{key}.{dataclasses.fields(tp)[0].name}")
+            cls = tp
+        elif not last:
+            raise ScenarioError(OVERRIDE_SOURCE, key, f"{'.'.join(parts[:depth + 1])} is a value, not a section", "a parameter key")
+
+
+def apply_overrides(data: dict, overrides: dict[str, Any]) -> dict:
+    merged = copy.deepcopy(data)
+    for key, value in overrides.items():
+        _check_override_key(key)
+        *sections, name = key.split(".")
+        table = merged
+        for section in sections:
+            table = table.setdefault(section, {})
+        table[name] = value
+        # The later of a preset and an explicit share wins.
+        if key == "governance.community_decision_share":
+            table.pop("power_sharing", None)
+        elif key == "governance.power_sharing" and value != "custom":
+            table.pop("community_decision_share", None)
+    return merged
+
+
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Params:
+    """The validated parameters of a scenario, with optional dotted-key overrides."""
+    path = scenario_path(name_or_path)
+    data = read_toml(path)
+    if not isinstance(data.get("description"), str) or not data["description"].strip():
+        raise ScenarioError(str(path), "description", "missing or empty", "a non-empty string saying what the scenario represents")
+    params = from_dict(data, source=str(path))
+    if overrides:
+        params = from_dict(apply_overrides(data, dict(overrides)), source=OVERRIDE_SOURCE)
+    return params
+
+
+def with_overrides(params: Params, overrides: dict[str, Any]) -> Params:
+    """Apply overrides to parameters already loaded."""
+    return from_dict(apply_overrides(dataclasses.asdict(params), overrides), source=OVERRIDE_SOURCE)

@@ -1,0 +1,160 @@
+"""The model's state: numpy arrays per organization and per pair, and their set-up.
+
+All state of a run lives here, owned by the model. Mesa agents are thin handles
+that read these arrays by index (see :mod:`sim.agents`). Pair arrays are dense
+``count x count``; ``trust[i, j]`` is how far ``i`` trusts ``j`` (directed),
+``level[i, j] == level[j, i]`` is the pair's place on the continuum, or
+``NO_TIE`` once either side has left.
+
+Sector profiles are constants with their sources: a $25k grassroots group can
+sit next to a $25M provider (seed 003).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.params import SECTORS, Params
+
+NO_TIE = -1
+COLLABORATING = 3
+
+# Median annual budget in dollars, by sector (seed 003: "$25k grassroots group next to a $25M provider").
+SECTOR_MEDIAN_BUDGET = {
+    "grassroots": 50_000.0,
+    "nonprofit": 2_000_000.0,
+    "public_agency": 20_000_000.0,
+    "business": 5_000_000.0,
+    "beneficiary": 25_000.0,
+}
+# How much of its domain an organization guards before any competition (seed 000, 003).
+SECTOR_TURF_GUARDING = {
+    "grassroots": 0.20,
+    "nonprofit": 0.35,
+    "public_agency": 0.30,
+    "business": 0.40,
+    "beneficiary": 0.10,
+}
+# The intended beneficiaries and the groups rooted among them hold the community's decision share.
+COMMUNITY_SECTORS = ("grassroots", "beneficiary")
+# How much more guarding a fully competitive, isolated-impact funding climate adds (seed 003).
+COMPETITION_GUARDING = 0.3
+# How much a full common agenda lowers guarding (seed 003).
+COMMON_AGENDA_RELIEF = 0.3
+
+
+@dataclass
+class OrgState:
+    sector: np.ndarray          # int index into SECTORS
+    community: np.ndarray       # bool: holds the community's decision share
+    budget: np.ndarray          # annual budget, dollars
+    base_time: np.ndarray       # partnership staff time of its own, time units / month
+    capacity: np.ndarray        # capacity to produce intended results, 0..1
+    capacity_start: np.ndarray  # capacity at the start, the level it drifts back to
+    guarding: np.ndarray        # share of its turf it will not share, 0..1
+    identity: np.ndarray        # pride: resistance to giving up who it is, 0..1
+    active: np.ndarray          # bool: still a member
+    satisfaction: np.ndarray    # running satisfaction with membership
+
+
+@dataclass
+class PairState:
+    trust: np.ndarray           # float (n, n), directed, 0..1, zero diagonal
+    level: np.ndarray           # int8 (n, n), symmetric, NO_TIE on the diagonal
+    months_at_level: np.ndarray  # int32 (n, n), symmetric
+
+
+@dataclass
+class PartnershipState:
+    phase: int = 0
+    assessment: float = 0.0
+    evidence: float = 0.0
+    policy: float = 0.0
+    community_outcome: float = 0.0
+    funded: bool = True
+    grant_month: int = 0
+    grants_received: int = 1
+    funding_end_step: int | None = None
+    scale_step: int | None = None
+    collapse_step: int | None = None
+    collapse_cause: str | None = None
+
+
+@dataclass
+class State:
+    orgs: OrgState
+    pairs: PairState
+    partnership: PartnershipState
+
+    @property
+    def count(self) -> int:
+        return int(self.orgs.sector.size)
+
+    def copy(self) -> "State":
+        return State(
+            orgs=OrgState(**{k: v.copy() for k, v in dataclasses.asdict(self.orgs).items()}),
+            pairs=PairState(**{k: v.copy() for k, v in dataclasses.asdict(self.pairs).items()}),
+            partnership=dataclasses.replace(self.partnership),
+        )
+
+
+def allocate_sectors(count: int, mix: dict[str, float]) -> np.ndarray:
+    """Sector of each member by largest remainder, so each run has the same composition."""
+    weights = np.array([mix[s] for s in SECTORS], dtype=float)
+    quotas = weights / weights.sum() * count
+    counts = np.floor(quotas).astype(int)
+    remainder = count - counts.sum()
+    order = np.argsort(-(quotas - counts), kind="stable")
+    counts[order[:remainder]] += 1
+    return np.repeat(np.arange(len(SECTORS)), counts)
+
+
+def base_time_from_budget(budget: np.ndarray) -> np.ndarray:
+    """Own staff time for partnership work grows with the log of the budget (0.1 units at $25k)."""
+    return 0.1 + 0.05 * np.log10(np.maximum(budget, 1.0) / 25_000.0).clip(min=0.0)
+
+
+def capacity_from_budget(budget: np.ndarray) -> np.ndarray:
+    """Starting capacity: 0.3 at $25k, rising with the log of the budget, at most 0.9."""
+    return (0.3 + 0.12 * np.log10(np.maximum(budget, 1.0) / 25_000.0)).clip(0.05, 0.9)
+
+
+def initial_state(params: Params, rng: np.random.Generator) -> State:
+    """Draw the starting organizations and pairs from the model's generator."""
+    count = params.organizations.count
+    sector = allocate_sectors(count, dataclasses.asdict(params.organizations.sector_mix))
+    names = [SECTORS[s] for s in sector]
+    medians = np.array([SECTOR_MEDIAN_BUDGET[n] for n in names])
+    budget = medians * np.exp(params.organizations.size_spread * rng.standard_normal(count))
+    identity = params.organizations.identity_strength * rng.random(count)
+    trust = np.clip(params.organizations.initial_trust + params.organizations.trust_spread * rng.standard_normal((count, count)), 0.0, 1.0)
+    np.fill_diagonal(trust, 0.0)
+
+    competition = params.funding.competition
+    agenda = params.collective_impact.common_agenda
+    guarding = np.array([SECTOR_TURF_GUARDING[n] for n in names])
+    guarding = np.clip(guarding + COMPETITION_GUARDING * competition - COMMON_AGENDA_RELIEF * agenda, 0.0, 1.0)
+
+    level = np.zeros((count, count), dtype=np.int8)
+    np.fill_diagonal(level, NO_TIE)
+    capacity = capacity_from_budget(budget)
+    orgs = OrgState(
+        sector=sector,
+        community=np.isin(np.array(names), COMMUNITY_SECTORS),
+        budget=budget,
+        base_time=base_time_from_budget(budget),
+        capacity=capacity,
+        capacity_start=capacity.copy(),
+        guarding=guarding,
+        identity=identity,
+        active=np.ones(count, dtype=bool),
+        satisfaction=np.zeros(count),
+    )
+    pairs = PairState(trust=trust, level=level, months_at_level=np.zeros((count, count), dtype=np.int32))
+    funded = params.funding.grant_months > 0 and params.funding.monthly_amount > 0
+    partnership = PartnershipState(funded=funded, grants_received=1 if funded else 0,
+                                   funding_end_step=None if funded else 0)
+    return State(orgs=orgs, pairs=pairs, partnership=partnership)
