@@ -88,8 +88,8 @@ class Continuum:
                                  doc="mutual trust needed for coordinating, cooperating, collaborating", source="000, 001")
     turf_required: list = param([0.0, 0.25, 0.45], low=0.0, high=1.0, length=3,
                                 doc="willingness to share turf needed for coordinating, cooperating, collaborating", source="000")
-    time_cost: list = param([0.01, 0.03, 0.06, 0.10], low=0.0, high=1.0, length=4, unit="time units / month",
-                            doc="staff time one tie costs each side at networking, coordinating, cooperating, collaborating",
+    time_cost: list = param([0.11, 0.33, 0.66, 1.1], low=0.0, high=10.0, length=4, unit="time units / month",
+                            doc="staff time a member's ties cost it when all are at networking, coordinating, cooperating, collaborating (split evenly over its possible partners)",
                             source="000")
     joint_work: list = param([0.1, 0.5, 1.0, 1.6], low=0.0, high=10.0, length=4,
                              doc="joint work a tie yields at each level (information, less duplication, shared resources, capacity)",

@@ -81,7 +81,9 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     c = params.continuum
     gov = params.governance
     fund = params.funding
-    time_cost = np.asarray(c.time_cost)
+    # A member's relationships cost what its level mix costs, whatever the partnership's size:
+    # large partnerships pay for size in deliberation, not in pairwise upkeep.
+    time_cost = np.asarray(c.time_cost) / max(count - 1, 1)
     work_per_level = np.asarray(c.joint_work) * np.array([1.0, *([1.0 + 0.5 * params.collective_impact.mutually_reinforcing] * 3)])
     partners_possible = count - 1
     pairs_possible = count * (count - 1) // 2
