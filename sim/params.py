@@ -64,6 +64,9 @@ class Organizations:
     identity_strength: float = param(0.2, low=0.0, high=1.0,
                                      doc="largest organizational pride: resistance to sharing turf that seems to demand giving up identity",
                                      source="001, 003")
+    self_selection: float = param(0.5, low=0.0, high=1.0,
+                                  doc="least desire to partner among members who join on their own terms (a mandate brings in any)",
+                                  source="001")
     sector_mix: SectorMix = field(default_factory=SectorMix, metadata=dict(doc="share of members by sector"))
 
 
@@ -108,7 +111,7 @@ class Continuum:
 class Capacity:
     partner_gain: float = param(0.02, low=0.0, high=1.0, unit="1 / month",
                                 doc="capacity gained per month from collaborating partners (enhancing each other's capacity)", source="000")
-    learning_rate: float = param(0.005, low=0.0, high=1.0, unit="1 / month",
+    learning_rate: float = param(0.01, low=0.0, high=1.0, unit="1 / month",
                                  doc="capacity gained per month by taking part in decisions (mutual learning)", source="000")
     overextension_loss: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
                                       doc="capacity lost per month per unit of load above the time budget", source="000")
@@ -150,8 +153,8 @@ class Governance:
                               doc="share of the institutions' authority held by the lead agency (lead_agency mode)", source="003")
     deliberation_capacity: float = param(20.0, low=1.0, high=1000.0, unit="voices",
                                          doc="voices at which decisions take twice as long", source="003")
-    inclusion_cost: float = param(0.5, low=0.0, high=5.0,
-                                  doc="extra deliberation each community voice needs (orientation, translation, different ways of knowing)",
+    inclusion_cost: float = param(1.6, low=0.0, high=10.0,
+                                  doc="extra deliberation a community voice with no capacity needs (orientation, translation, different ways of knowing)",
                                   source="000, 003")
     meeting_time: float = param(0.004, low=0.0, high=1.0, unit="time units / voice / month",
                                 doc="staff time each member spends deliberating, per voice at the table", source="003")
@@ -171,7 +174,7 @@ class CollectiveImpact:
 @dataclass(frozen=True)
 class PublicSector:
     receptivity: float = param(0.5, low=0.0, high=1.0, doc="the public sector's openness to adopt a demonstrated innovation", source="002")
-    adoption_rate: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
+    adoption_rate: float = param(0.1, low=0.0, high=1.0, unit="1 / month",
                                  doc="monthly chance of adoption for a fully receptive public sector and a finished policy case",
                                  source="002")
 
@@ -182,7 +185,7 @@ class Partnership:
     assessment_work: float = param(1.5, low=0.0, high=1000.0, doc="joint work needed to finish the needs and resources assessment",
                                    source="002")
     demonstration_work: float = param(4.0, low=0.0, high=1000.0, doc="joint work needed to demonstrate an innovation", source="002")
-    policy_work: float = param(4.0, low=0.01, high=1000.0, doc="advocacy work that makes a full policy case", source="002")
+    policy_work: float = param(5.0, low=0.01, high=1000.0, doc="advocacy work that makes a full policy case", source="002")
     min_members: int = param(3, low=2, high=1000, doc="fewer active members than this and the partnership has collapsed",
                              source="modelling choice")
 
@@ -191,18 +194,18 @@ class Partnership:
 class Membership:
     tie_value: float = param(1.0, low=0.0, high=100.0, doc="worth of the joint work an organization's ties give it", source="000")
     voice_value: float = param(0.05, low=0.0, high=100.0, doc="worth of having a say (ownership rather than buy-in)", source="003")
-    funding_value: float = param(1.0, low=0.0, high=100.0,
+    funding_value: float = param(0.9, low=0.0, high=100.0,
                                  doc="worth of the grant money an organization receives, as a share of its time budget",
                                  source="001")
-    outcome_value: float = param(0.6, low=0.0, high=100.0,
+    outcome_value: float = param(0.55, low=0.0, high=100.0,
                                  doc="worth of the community outcome to its own organizations (institutions value it at a third)",
                                  source="003")
-    time_value: float = param(0.3, low=0.0, high=100.0, doc="cost of the time the partnership takes, relative to the time budget",
+    time_value: float = param(0.35, low=0.0, high=100.0, doc="cost of the time the partnership takes, relative to the time budget",
                               source="000")
     letdown_value: float = param(1.0, low=0.0, high=100.0,
                                  doc="cost of partners' broken commitments, per commitment broken, per possible partner",
                                  source="001")
-    ownership_time: float = param(2.0, low=0.0, high=10.0,
+    ownership_time: float = param(1.85, low=0.0, high=10.0,
                                   doc="extra own time a community organization with a full say gives, as a multiple of its staff time",
                                   source="003")
     memory: float = param(0.8, low=0.0, high=0.99, doc="weight of past satisfaction in the running satisfaction", source="modelling choice")
@@ -212,7 +215,10 @@ class Membership:
 
 @dataclass(frozen=True)
 class Community:
-    outcome_gain: float = param(0.15, low=0.0, high=10.0, doc="community outcome gained per unit of program work", source="003")
+    outcome_gain: float = param(0.23, low=0.0, high=10.0, doc="community outcome gained per unit of program work", source="003")
+    reach_without_community: float = param(0.25, low=0.0, high=1.0,
+                                           doc="share of program work that reaches the community when none of its own organizations take part",
+                                           source="003")
     outcome_decay: float = param(0.02, low=0.0, high=1.0, unit="1 / month", doc="monthly loss of the community outcome without upkeep",
                                  source="modelling choice")
     public_upkeep: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
@@ -270,10 +276,7 @@ def _coerce_scalar(value, tp, meta, source, key):
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise ScenarioError(source, key, f"expected an integer, got {value!r}", allowed)
+            raise ScenarioError(source, key, f"expected an integer, got {value!r}", allowed)
     elif tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ScenarioError(source, key, f"expected a number, got {value!r}", allowed)

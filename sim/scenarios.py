@@ -44,8 +44,8 @@ def read_toml(path: Path) -> dict:
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(str(path), "", f"malformed TOML ({error})", "TOML syntax") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ScenarioError(str(path), "", f"malformed TOML ({error})", "UTF-8 text in TOML syntax") from None
     except OSError as error:
         raise ScenarioError(str(path), "", f"cannot read ({error.strerror})", "a readable TOML file") from None
 

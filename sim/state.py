@@ -56,6 +56,7 @@ class OrgState:
     capacity_start: np.ndarray  # capacity at the start, the level it drifts back to
     guarding: np.ndarray        # share of its turf it will not share, 0..1
     identity: np.ndarray        # pride: resistance to giving up who it is, 0..1
+    desire: np.ndarray          # how much it wants to work with others at all, 0..1
     active: np.ndarray          # bool: still a member
     satisfaction: np.ndarray    # running satisfaction with membership
 
@@ -130,6 +131,10 @@ def initial_state(params: Params, rng: np.random.Generator) -> State:
     medians = np.array([SECTOR_MEDIAN_BUDGET[n] for n in names])
     budget = medians * np.exp(params.organizations.size_spread * rng.standard_normal(count))
     identity = params.organizations.identity_strength * rng.random(count)
+    # Organizations that form a partnership on their own terms chose to (seed 001: "each organization
+    # has to have the desire"); a funder's mandate brings in whoever the funder names.
+    lowest_desire = 0.0 if params.funding.mandated else params.organizations.self_selection
+    desire = lowest_desire + (1.0 - lowest_desire) * rng.random(count)
     trust = np.clip(params.organizations.initial_trust + params.organizations.trust_spread * rng.standard_normal((count, count)), 0.0, 1.0)
     np.fill_diagonal(trust, 0.0)
 
@@ -150,6 +155,7 @@ def initial_state(params: Params, rng: np.random.Generator) -> State:
         capacity_start=capacity.copy(),
         guarding=guarding,
         identity=identity,
+        desire=desire,
         active=np.ones(count, dtype=bool),
         satisfaction=np.zeros(count),
     )

@@ -72,7 +72,7 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     active = orgs.active
     n_active = int(active.sum())
     if n_active == 0:
-        outcome = phases.updated_outcome(pship.community_outcome, 0.0, pship.phase == phases.SCALE,
+        outcome = phases.updated_outcome(pship.community_outcome, 0.0, 0.0, pship.phase == phases.SCALE,
                                          params.community.outcome_gain, params.community.outcome_decay,
                                          params.community.public_upkeep)
         facts = StepFacts(0.0, 0.0, 0.0, 0.0, 0, 0, 0)
@@ -93,7 +93,7 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     lead = governance.lead_agency_index(orgs.budget, orgs.community)
     weights = governance.authority(active, orgs.community, gov.mode, gov.community_decision_share, gov.lead_share, lead)
     voices = governance.voice(weights, active)
-    at_table = governance.deliberation(voices, orgs.community, gov.inclusion_cost, gov.mode)
+    at_table = governance.deliberation(voices, orgs.community, orgs.capacity, gov.inclusion_cost, gov.mode)
     staffed = funding.backbone_staffed(gov.mode, funded, gov.backbone_share)
     efficiency = governance.decision_efficiency(at_table, gov.deliberation_capacity, staffed)
 
@@ -165,14 +165,15 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
         phase, scale_step = phases.SCALE, month
 
     # 8. community outcome
-    outcome = phases.updated_outcome(pship.community_outcome, program_work, pship.phase == phases.SCALE,
+    reach = phases.community_reach(voices, orgs.community, active, community_start, params.community.reach_without_community)
+    outcome = phases.updated_outcome(pship.community_outcome, program_work, reach, pship.phase == phases.SCALE,
                                      params.community.outcome_gain, params.community.outcome_decay,
                                      params.community.public_upkeep)
 
     # 9. membership
     mem = params.membership
     letdowns = broken.sum(axis=0)
-    now = membership.satisfaction_now(pairs.level, orgs.capacity, voices, grant_time, pship.community_outcome, orgs.community,
+    now = membership.satisfaction_now(pairs.level, orgs.capacity, orgs.desire, voices, grant_time, pship.community_outcome, orgs.community,
                                       load, budget, letdowns, np.asarray(c.joint_work), partners_possible, mem.tie_value,
                                       mem.voice_value, mem.funding_value, mem.outcome_value, mem.time_value,
                                       mem.letdown_value)

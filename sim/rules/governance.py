@@ -56,12 +56,15 @@ def voice(weights: np.ndarray, active: np.ndarray) -> np.ndarray:
     return np.where(active, np.minimum(weights * n_active, 1.0), 0.0)
 
 
-def deliberation(voices: np.ndarray, community: np.ndarray, inclusion_cost: float, mode: str) -> float:
+def deliberation(voices: np.ndarray, community: np.ndarray, capacity: np.ndarray, inclusion_cost: float, mode: str) -> float:
     """Voices at the table, counting the extra time inclusion of community voices takes.
 
-    Under a lead agency the lead prepares decisions and the others' voices weigh half.
+    A community voice weighs ``1 + inclusion_cost * (1 - capacity)``: orientation,
+    translation and different ways of knowing take time, less of it as the
+    organization's capacity grows through taking part. Under a lead agency the
+    lead prepares decisions and the others' voices weigh half.
     """
-    weighted = float(np.sum(voices * (1.0 + inclusion_cost * community)))
+    weighted = float(np.sum(voices * (1.0 + inclusion_cost * community * (1.0 - capacity))))
     return 0.5 * weighted if mode == "lead_agency" else weighted
 
 

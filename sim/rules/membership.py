@@ -6,8 +6,9 @@ members in and its end draws them out (seeds 001, 002); ownership rather than
 buy-in (seed 003); the community's stake in community-wide outcomes (seed 003).
 
 Each month a member weighs what membership gives it (the joint work of its
-ties, its say, the grant money it receives, and its stake in the community
-outcome: whole for community organizations, a third for institutions) against
+ties and the community outcome, valued in proportion to its desire to work
+with others; its say; the grant money it receives; its stake in the community outcome is whole for
+community organizations, a third for institutions) against
 the staff time it costs and the commitments partners broke to it (one partner
 doing the work while others take the credit, seed 001). A running average of that balance below zero makes it
 walk away with chance ``leave_rate``. Fewer active members than
@@ -19,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 INSTITUTION_STAKE = 1.0 / 3.0
+# Mean desire of members who chose to join (uniform between 0.5 and 1).
+TYPICAL_DESIRE = 0.75
 CAUSE_TRUST = "trust broke down"
 CAUSE_FUNDING = "funding ended with no way to sustain"
 CAUSE_WALKED = "members walked away"
@@ -26,18 +29,23 @@ CAUSE_WALKED = "members walked away"
 TRUST_BREAKDOWN = 0.25
 
 
-def satisfaction_now(level: np.ndarray, capacity: np.ndarray, voices: np.ndarray, grant_time: np.ndarray,
+def satisfaction_now(level: np.ndarray, capacity: np.ndarray, desire: np.ndarray, voices: np.ndarray, grant_time: np.ndarray,
                      outcome: float, community: np.ndarray, load: np.ndarray, budget: np.ndarray, letdowns: np.ndarray,
                      work_per_level: np.ndarray, partners_possible: int, tie_value: float, voice_value: float,
                      funding_value: float, outcome_value: float, time_value: float, letdown_value: float) -> np.ndarray:
     """This month's balance of what membership gives an organization and what it costs.
 
     ``letdowns[i]`` counts the commitments partners broke to i this month.
+    ``desire[i]`` (0..1) is how much i wants to work with others at all: it
+    scales the worth of joint work and outcomes, relative to a typical
+    self-selected member (desire 0.75).
     """
     tied = level >= 0
     tie_work = np.where(tied, work_per_level[np.where(tied, level, 0)], 0.0) @ capacity / max(partners_possible, 1)
     stake = np.where(community, 1.0, INSTITUTION_STAKE)
-    return (tie_value * tie_work + voice_value * voices + funding_value * grant_time / np.maximum(budget, 1e-9) + outcome_value * stake * outcome
+    intrinsic = desire / TYPICAL_DESIRE
+    return (intrinsic * (tie_value * tie_work + outcome_value * stake * outcome) + voice_value * voices
+            + funding_value * grant_time / np.maximum(budget, 1e-9)
             - time_value * load / np.maximum(budget, 1e-9) - letdown_value * letdowns / max(partners_possible, 1))
 
 

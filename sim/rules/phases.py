@@ -48,6 +48,18 @@ def organizing_power(capacity: np.ndarray, voices: np.ndarray, community: np.nda
     return float(np.sum(np.where(active & community, capacity * voices, 0.0))) / community_start
 
 
+def community_reach(voices: np.ndarray, community: np.ndarray, active: np.ndarray, community_start: int,
+                    floor: float) -> float:
+    """How far the program reaches the community, ``floor`` .. 1.
+
+    Residents are producers of outcomes, not only clients (seed 003): the work
+    reaches the community through its own organizations, in proportion to
+    their say. Without them, institutions reach only ``floor`` of it.
+    """
+    engaged = float(np.sum(np.where(active & community, voices, 0.0))) / community_start if community_start else 0.0
+    return floor + (1.0 - floor) * engaged
+
+
 def advance(phase: int, assessment: float, evidence: float, policy: float, work: float, advocacy: float,
             organizing: float, measurement: float, assessment_work: float, demonstration_work: float):
     """Progress of the goals this month: ``(phase, assessment, evidence, policy, program_work)``.
@@ -80,9 +92,10 @@ def adoption_chance(phase: int, policy: float, policy_work: float, receptivity: 
     return min(1.0, receptivity * adoption_rate * policy / policy_work)
 
 
-def updated_outcome(outcome: float, program_work: float, scaled: bool, outcome_gain: float, outcome_decay: float,
-                    public_upkeep: float) -> float:
-    """Community-wide outcome, 0..1: program work and, at scale, public delivery raise it; it decays without upkeep."""
+def updated_outcome(outcome: float, program_work: float, reach: float, scaled: bool, outcome_gain: float,
+                    outcome_decay: float, public_upkeep: float) -> float:
+    """Community-wide outcome, 0..1: program work (as far as it reaches the community) and, at scale,
+    public delivery raise it; it decays without upkeep."""
     room = 1.0 - outcome
-    gained = outcome_gain * program_work * room + (public_upkeep * room if scaled else 0.0)
+    gained = outcome_gain * program_work * reach * room + (public_upkeep * room if scaled else 0.0)
     return float(np.clip(outcome + gained - outcome_decay * outcome, 0.0, 1.0))
