@@ -114,7 +114,7 @@ class Capacity:
     learning_rate: float = param(0.01, low=0.0, high=1.0, unit="1 / month",
                                  doc="capacity gained per month by taking part in decisions (mutual learning)", source="000")
     overextension_loss: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
-                                      doc="capacity lost per month per unit of load above the time budget", source="000")
+                                      doc="capacity lost per month per unit of relative overload (load / time budget - 1)", source="000")
     recovery: float = param(0.02, low=0.0, high=1.0, unit="1 / month", doc="drift of capacity back toward its starting value",
                             source="modelling choice")
 
@@ -128,11 +128,11 @@ class Funding:
     renewal_probability: float = param(0.0, low=0.0, high=1.0, doc="probability the funder renews at each grant's end", source="003")
     mandated: bool = param(False, doc="the funder requires the partnership as a condition of money", source="001")
     mandate_pressure: float = param(0.6, low=0.0, high=1.0,
-                                    doc="how far a mandate cuts the months and trust needed to step up while the money flows",
+                                    doc="fraction by which a mandate cuts the months and turf (and half as much the trust) needed to step up to coordinating and cooperating while the money flows",
                                     source="001")
     expectation_ratio: float = param(1.0, low=0.25, high=5.0,
                                      doc="expected deliverables over resources; above 1 is doing more with less", source="000")
-    competition: float = param(0.2, low=0.0, high=1.0, doc="how strongly funding rewards each organization for standing out",
+    competition: float = param(0.2, low=0.0, high=1.0, doc="monthly chance that two same-sector members compete for the same grant in an isolated-impact funding climate; also raises the turf they guard",
                                source="003")
     accountability: str = param("hierarchical", choices=ACCOUNTABILITY,
                                 doc="hierarchical: the funder sets reporting; mutual: partners account to each other", source="000")
@@ -152,12 +152,12 @@ class Governance:
     lead_share: float = param(0.5, low=0.0, high=1.0,
                               doc="share of the institutions' authority held by the lead agency (lead_agency mode)", source="003")
     deliberation_capacity: float = param(20.0, low=1.0, high=1000.0, unit="voices",
-                                         doc="voices at which decisions take twice as long", source="003")
+                                         doc="weighted voices at the table at which deciding halves the work done", source="003")
     inclusion_cost: float = param(1.6, low=0.0, high=10.0,
                                   doc="extra deliberation a community voice with no capacity needs (orientation, translation, different ways of knowing)",
                                   source="000, 003")
     meeting_time: float = param(0.004, low=0.0, high=1.0, unit="time units / voice / month",
-                                doc="staff time each member spends deliberating, per voice at the table", source="003")
+                                doc="staff time each member spends in meetings per month, per member voice heard (unweighted)", source="003")
     backbone_share: float = param(0.15, low=0.0, high=1.0, doc="share of the grant paying the backbone's dedicated staff", source="003")
 
 

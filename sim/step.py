@@ -105,15 +105,16 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     # 3. load and time
     meeting = governance.meeting_load(float(voices.sum()), gov.meeting_time, staffed)
     reporting = funding.reporting_load(fund.accountability, funded, fund.reporting_burden)
-    # What was promised for the money multiplies what the partnership's work demands of each member.
+    # What was promised for the money multiplies what the partnership's work demands of each member
+    # (the funder's expectation ratio while it pays; seed 000, doing more with less).
     promised = funding.expectation_strain(fund.expectation_ratio, funded)
     load = np.where(active, promised * (continuum.load(pairs.level, time_cost) + meeting) + reporting, 0.0)
     budget = capacity_rules.time_budget(orgs.base_time, orgs.capacity, grant_dollars, fund.dollars_per_time_unit,
                                         voices, orgs.community, params.membership.ownership_time)
     overload = np.where(active, np.maximum(load / budget - 1.0, 0.0), 0.0)
     slack = budget - load
-    # Over-promising: what was promised for the money, against the time there is to deliver it.
-    strain = promised * load / budget
+    # Over-promising: what was promised (the inflated load) against the time there is to deliver it.
+    strain = load / budget
 
     # 4. trust
     months_needed, trust_needed, turf_needed = requirement_vectors(params, funded)
@@ -173,7 +174,8 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     # 9. membership
     mem = params.membership
     letdowns = broken.sum(axis=0)
-    now = membership.satisfaction_now(pairs.level, orgs.capacity, orgs.desire, voices, grant_time, pship.community_outcome, orgs.community,
+    now = membership.satisfaction_now(pairs.level, orgs.capacity, orgs.desire,
+                                      (1.0 + params.organizations.self_selection) / 2.0, voices, grant_time, pship.community_outcome, orgs.community,
                                       load, budget, letdowns, np.asarray(c.joint_work), partners_possible, mem.tie_value,
                                       mem.voice_value, mem.funding_value, mem.outcome_value, mem.time_value,
                                       mem.letdown_value)

@@ -2,8 +2,9 @@
 
 Sources: power-sharing from collaborative betterment to collaborative
 empowerment (Himmelman, seed 000); lead agency, backbone and shared governance
-(seed 003; Provan & Kenis 2008); "with twenty or more members decisions crawl"
-and inclusion at every table (seed 003).
+(seed 003; Provan & Kenis 2008); inclusion at every table, and decision-making
+that grows long as membership passes about twenty organizations (a practitioner's
+comment in seed 003).
 
 Authority is a share of the partnership's decisions: the community
 organizations together hold ``community_share`` of it, the institutions the
@@ -62,7 +63,8 @@ def deliberation(voices: np.ndarray, community: np.ndarray, capacity: np.ndarray
     A community voice weighs ``1 + inclusion_cost * (1 - capacity)``: orientation,
     translation and different ways of knowing take time, less of it as the
     organization's capacity grows through taking part. Under a lead agency the
-    lead prepares decisions and the others' voices weigh half.
+    lead prepares decisions, so every voice at the table weighs half. If the lead
+    agency leaves, authority is split among the remaining institutions equally.
     """
     weighted = float(np.sum(voices * (1.0 + inclusion_cost * community * (1.0 - capacity))))
     return 0.5 * weighted if mode == "lead_agency" else weighted

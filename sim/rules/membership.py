@@ -20,8 +20,6 @@ from __future__ import annotations
 import numpy as np
 
 INSTITUTION_STAKE = 1.0 / 3.0
-# Mean desire of members who chose to join (uniform between 0.5 and 1).
-TYPICAL_DESIRE = 0.75
 CAUSE_TRUST = "trust broke down"
 CAUSE_FUNDING = "funding ended with no way to sustain"
 CAUSE_WALKED = "members walked away"
@@ -29,7 +27,8 @@ CAUSE_WALKED = "members walked away"
 TRUST_BREAKDOWN = 0.25
 
 
-def satisfaction_now(level: np.ndarray, capacity: np.ndarray, desire: np.ndarray, voices: np.ndarray, grant_time: np.ndarray,
+def satisfaction_now(level: np.ndarray, capacity: np.ndarray, desire: np.ndarray, typical_desire: float,
+                     voices: np.ndarray, grant_time: np.ndarray,
                      outcome: float, community: np.ndarray, load: np.ndarray, budget: np.ndarray, letdowns: np.ndarray,
                      work_per_level: np.ndarray, partners_possible: int, tie_value: float, voice_value: float,
                      funding_value: float, outcome_value: float, time_value: float, letdown_value: float) -> np.ndarray:
@@ -37,13 +36,13 @@ def satisfaction_now(level: np.ndarray, capacity: np.ndarray, desire: np.ndarray
 
     ``letdowns[i]`` counts the commitments partners broke to i this month.
     ``desire[i]`` (0..1) is how much i wants to work with others at all: it
-    scales the worth of joint work and outcomes, relative to a typical
-    self-selected member (desire 0.75).
+    scales the worth of joint work and outcomes, relative to ``typical_desire``,
+    the mean desire of members who join on their own terms.
     """
     tied = level >= 0
     tie_work = np.where(tied, work_per_level[np.where(tied, level, 0)], 0.0) @ capacity / max(partners_possible, 1)
     stake = np.where(community, 1.0, INSTITUTION_STAKE)
-    intrinsic = desire / TYPICAL_DESIRE
+    intrinsic = desire / typical_desire
     return (intrinsic * (tie_value * tie_work + outcome_value * stake * outcome) + voice_value * voices
             + funding_value * grant_time / np.maximum(budget, 1e-9)
             - time_value * load / np.maximum(budget, 1e-9) - letdown_value * letdowns / max(partners_possible, 1))

@@ -12,7 +12,7 @@ count for more). Once the evidence is complete, a partnership that gives
 effort to advocacy enters the advocacy phase: that share of its work, amplified
 by the community's organizing power, builds a policy case. Each month the
 public sector adopts the innovation with chance
-``receptivity * adoption_rate * (case / policy_work)`` (capped at 1): that is
+``receptivity * adoption_rate * min(1, case / policy_work)``: that is
 scale. With no advocacy or no receptivity there is no path to scale.
 """
 
@@ -77,11 +77,14 @@ def advance(phase: int, assessment: float, evidence: float, policy: float, work:
         program_work = work
         if evidence >= demonstration_work and advocacy > 0:
             phase = ADVOCACY
-    else:
+    elif phase == ADVOCACY:
         program_work = work * (1.0 - advocacy)
         evidence += program_work * (1.0 + 0.5 * measurement)
-        if phase == ADVOCACY:
-            policy += work * advocacy * (0.5 + organizing) * (1.0 + 0.5 * measurement)
+        policy += work * advocacy * (0.5 + organizing) * (1.0 + 0.5 * measurement)
+    else:
+        # At scale the policy is won: all the work goes to the program again.
+        program_work = work
+        evidence += work * (1.0 + 0.5 * measurement)
     return phase, assessment, evidence, policy, program_work
 
 
@@ -89,7 +92,7 @@ def adoption_chance(phase: int, policy: float, policy_work: float, receptivity: 
     """Monthly chance the public sector takes the innovation to scale."""
     if phase != ADVOCACY:
         return 0.0
-    return min(1.0, receptivity * adoption_rate * policy / policy_work)
+    return receptivity * adoption_rate * min(1.0, policy / policy_work)
 
 
 def updated_outcome(outcome: float, program_work: float, reach: float, scaled: bool, outcome_gain: float,
