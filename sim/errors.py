@@ -20,4 +20,4 @@ class ScenarioError(ValueError):
         line = f"{where}: {problem}"
         if allowed:
             line += f"; allowed: {allowed}"
-        super().__init__(line.replace("\n", " "))
+        super().__init__(" ".join(line.splitlines()))

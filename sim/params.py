@@ -280,7 +280,10 @@ def _coerce_scalar(value, tp, meta, source, key):
     elif tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ScenarioError(source, key, f"expected a number, got {value!r}", allowed)
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ScenarioError(source, key, f"{value!r} is out of range", allowed) from None
         if not math.isfinite(value):
             raise ScenarioError(source, key, f"expected a finite number, got {value!r}", allowed)
     low, high = meta.get("low"), meta.get("high")
@@ -338,6 +341,8 @@ def from_dict(data: dict, source: str = "<scenario>") -> Params:
     ``governance.community_decision_share``; a share given explicitly wins, and
     the preset name is then recorded as ``custom`` unless the two agree.
     """
+    if not isinstance(data, dict):
+        raise ScenarioError(source, "", f"expected a table of parameters, got {type(data).__name__}", "a TOML table")
     data = _resolve_power_sharing(data, source)
     params = _build(Params, data, source, "")
     _check_consistency(params, source)
@@ -351,7 +356,7 @@ def _resolve_power_sharing(data: dict, source: str) -> dict:
     preset = governance["power_sharing"]
     if preset == "custom":
         return data
-    if preset not in POWER_SHARING_PRESETS:
+    if not isinstance(preset, str) or preset not in POWER_SHARING_PRESETS:
         raise ScenarioError(source, "governance.power_sharing", f"unknown value {preset!r}", "betterment | empowerment | custom")
     governance = dict(governance)
     if "community_decision_share" not in governance:

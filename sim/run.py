@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from sim.model import PartnershipModel
+from sim.errors import ScenarioError
 from sim.params import Params
 from sim.scenarios import load_scenario, with_overrides
 
@@ -24,10 +25,12 @@ def resolve(scenario: str | Path | Params, seed: int | None = None, steps: int |
             overrides: dict[str, Any] | None = None) -> tuple[str, Params]:
     """The scenario's name and its validated parameters with seed, steps and overrides applied."""
     extra = dict(overrides or {})
-    if seed is not None:
-        extra["seed"] = seed
-    if steps is not None:
-        extra["steps"] = steps
+    for name, value in (("seed", seed), ("steps", steps)):
+        if value is not None:
+            if name in extra and extra[name] != value:
+                raise ScenarioError("--set", name, f"given twice ({extra[name]!r} in overrides, {value!r} as {name}=)",
+                                    f"one value for {name}")
+            extra[name] = value
     if isinstance(scenario, Params):
         return "custom", with_overrides(scenario, extra) if extra else scenario
     name = Path(str(scenario)).stem

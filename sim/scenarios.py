@@ -55,7 +55,7 @@ def parse_set(assignment: str) -> tuple[str, Any]:
     key, sep, raw = assignment.partition("=")
     key = key.strip()
     raw = raw.strip()
-    if not sep or not key or not raw or any(not part for part in key.split(".")):
+    if not sep or not key or not raw or any(not part for part in key.split(".")) or "\n" in raw or "\r" in raw:
         raise ScenarioError(OVERRIDE_SOURCE, assignment, "malformed override", "KEY=VALUE, e.g. funding.grant_months=24")
     try:
         value = tomllib.loads(f"value = {raw}")["value"]

@@ -62,8 +62,9 @@ def requirement_vectors(params: Params, funded: bool):
 def community_power_share(weights: np.ndarray, capacity: np.ndarray, community: np.ndarray, active: np.ndarray) -> float:
     """Decision power is formal authority used with capacity; the community's share of it."""
     power = np.where(active, weights * capacity, 0.0)
-    total = power.sum()
-    return float(power[community].sum() / total) if total > 0 else 0.0
+    held = power[community].sum()
+    total = held + power[~community].sum()  # summed this way the share cannot round above 1
+    return float(held / total) if total > 0 else 0.0
 
 
 def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple[State, StepFacts]:
