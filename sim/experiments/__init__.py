@@ -1,0 +1,14 @@
+"""Parameter sweeps: a study spec (``experiments/*.toml``) -> a design of runs -> ``results/NAME/``.
+
+``load_spec`` reads and validates a spec (bad input raises
+:class:`sim.errors.ScenarioError`, one line); ``run_sweep`` runs every
+(design point, replicate) on a process pool or a Dask cluster, streaming rows
+to ``DIR/parts/`` and ending with ``runs.parquet``, optional
+``timeseries.parquet`` and ``manifest.json`` (format: experiments/README.md).
+"""
+
+from sim.experiments.design import Design, build_design
+from sim.experiments.execute import SweepAborted, SweepInterrupted, run_sweep
+from sim.experiments.spec import Knob, Spec, load_spec
+
+__all__ = ["Design", "Knob", "Spec", "SweepAborted", "SweepInterrupted", "build_design", "load_spec", "run_sweep"]

@@ -1,0 +1,126 @@
+"""Designs: which knob values each design point gets.
+
+- ``grid``: full factorial over every knob's values (the last knob varies fastest).
+- ``list``: the i-th value of every knob's list makes point i.
+- ``latin_hypercube``: ``scipy.stats.qmc.LatinHypercube`` with ``samples`` points.
+- ``sobol``: SALib's Saltelli scheme (``SALib.sample.sobol.sample``, ``calc_second_order=False``):
+  ``samples * (D + 2)`` points in SALib's order, so that ``SALib.analyze.sobol.analyze``
+  can be called on per-point means.
+- ``morris``: ``SALib.sample.morris.sample`` with ``samples`` trajectories: ``samples * (D + 1)`` points.
+
+Sampling methods draw from ``problem["bounds"]``; an integer knob is drawn on
+``[low - 0.5, high + 0.5]`` and rounded, so every integer is equally likely. The
+sampler is seeded from the spec's root seed, so the same spec always gives the
+same design. ``raw`` keeps the sampler's unrounded matrix (what SALib's
+analyses expect as ``X``).
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.experiments.spec import SAMPLING_METHODS, Knob, Spec
+
+NUMPY_DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_, "str": object}
+
+
+@dataclass(frozen=True)
+class Design:
+    method: str
+    knobs: tuple[Knob, ...]
+    columns: dict[str, np.ndarray]  # knob key -> value per design point
+    n_points: int
+    problem: dict | None = None  # SALib problem (num_vars, names, bounds) for sampling methods
+    raw: np.ndarray | None = None  # the sampler's matrix (n_points x num_vars) before rounding
+
+    def point(self, index: int) -> dict:
+        """The overrides of one design point, as plain Python values."""
+        return {key: column[index].item() if isinstance(column[index], np.generic) else column[index]
+                for key, column in self.columns.items()}
+
+
+def design_seed(root_seed: int) -> int:
+    """The sampler's seed: a 32-bit word generated from the root seed (run seeds come from its spawned children)."""
+    return int(np.random.SeedSequence(root_seed).generate_state(1, dtype=np.uint32)[0])
+
+
+def build_design(spec: Spec) -> Design:
+    knobs = spec.knobs
+    if spec.method == "grid":
+        return _grid(knobs)
+    if spec.method == "list":
+        columns = {k.key: _column(k, k.grid_values()) for k in knobs}
+        return Design("list", knobs, columns, len(knobs[0].values))
+    if spec.method in SAMPLING_METHODS:
+        return _sampled(spec)
+    raise ValueError(f"unknown design method {spec.method!r}")
+
+
+def _column(knob: Knob, values) -> np.ndarray:
+    dtype = NUMPY_DTYPES[knob.kind]
+    if dtype is object:
+        column = np.empty(len(values), dtype=object)
+        column[:] = list(values)
+        return column
+    return np.asarray(values, dtype=dtype)
+
+
+def _grid(knobs: tuple[Knob, ...]) -> Design:
+    value_lists = [k.grid_values() for k in knobs]
+    sizes = [len(v) for v in value_lists]
+    n_points = int(np.prod(sizes, dtype=np.int64)) if sizes else 1
+    index = np.unravel_index(np.arange(n_points), sizes) if sizes else ()
+    columns = {k.key: _column(k, values)[idx] for k, values, idx in zip(knobs, value_lists, index)}
+    return Design("grid", knobs, columns, n_points)
+
+
+def problem_of(knobs: tuple[Knob, ...]) -> dict:
+    bounds = []
+    for k in knobs:
+        if k.integer:
+            bounds.append([float(k.low) - 0.5, float(k.high) + 0.5])
+        else:
+            bounds.append([float(k.low), float(k.high)])
+    return {"num_vars": len(knobs), "names": [k.key for k in knobs], "bounds": bounds}
+
+
+def _sampled(spec: Spec) -> Design:
+    knobs = spec.knobs
+    problem = problem_of(knobs)
+    seed = design_seed(spec.root_seed)
+    if spec.method == "latin_hypercube":
+        from scipy.stats import qmc
+
+        try:
+            sampler = qmc.LatinHypercube(d=len(knobs), rng=np.random.default_rng(seed))
+        except TypeError:  # scipy < 1.15 calls it seed
+            sampler = qmc.LatinHypercube(d=len(knobs), seed=np.random.default_rng(seed))
+        unit = sampler.random(spec.samples)
+        bounds = np.asarray(problem["bounds"])
+        raw = bounds[:, 0] + unit * (bounds[:, 1] - bounds[:, 0])
+    elif spec.method == "sobol":
+        from SALib.sample import sobol
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SALib's notes on sample sizes; samples is already a power of 2
+            raw = sobol.sample(copy.deepcopy(problem), spec.samples, calc_second_order=False, seed=seed)
+    else:
+        from SALib.sample import morris
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raw = morris.sample(copy.deepcopy(problem), spec.samples, num_levels=spec.levels, seed=seed)
+    raw = np.asarray(raw, dtype=np.float64)
+    columns = {}
+    for j, k in enumerate(knobs):
+        x = raw[:, j]
+        if k.integer:
+            x = np.clip(np.floor(x + 0.5), k.low, k.high)
+        else:
+            x = np.clip(x, k.low, k.high)
+        columns[k.key] = x.astype(NUMPY_DTYPES[k.kind])
+    return Design(spec.method, knobs, columns, raw.shape[0], problem=problem, raw=raw)

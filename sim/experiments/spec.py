@@ -1,0 +1,447 @@
+"""Reading and validating a sweep spec (``experiments/*.toml``).
+
+A spec names a base scenario, the knobs to vary (policy ``[levers]`` kept
+apart from the uncertain world in ``[uncertainties]``), the design that
+combines them, the number of replicates, the steps, the outputs to keep and a
+root seed. Validation follows the scenarios': every problem raises
+:class:`sim.errors.ScenarioError` with one line naming the spec file, the key
+and what is allowed. Knob names are checked against the parameter tree and
+every listed value and range end is validated by building the scenario's
+parameters with it. The format is documented in ``experiments/README.md``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from sim.errors import ScenarioError
+from sim.params import Params
+from sim.scenarios import _check_override_key, load_scenario, read_toml, scenario_path
+
+METHODS = ("grid", "list", "latin_hypercube", "sobol", "morris")
+SAMPLING_METHODS = ("latin_hypercube", "sobol", "morris")
+SPEC_KEYS = ("description", "scenario", "replicates", "steps", "root_seed", "design", "levers", "uncertainties", "outputs",
+             "fixed")
+REQUIRED_KEYS = ("description", "scenario", "replicates", "root_seed")
+DESIGN_KEYS = ("method", "samples", "levels")
+OUTPUT_KEYS = ("timeseries", "every")
+RANGE_KEYS = ("low", "high", "steps", "integer")
+ROLES = {"levers": "lever", "uncertainties": "uncertainty"}
+# Set by the sweep itself (seeds, steps) or meaningless per run (description).
+RESERVED_KNOBS = ("seed", "steps", "description")
+KINDS = {int: "int", float: "float", bool: "bool", str: "str"}
+DEFAULT_MORRIS_LEVELS = 4
+DEFAULT_EVERY = 1
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One varied parameter: a value list, or a range ``low..high`` (``steps`` points in a grid)."""
+
+    key: str
+    role: str  # "lever" | "uncertainty"
+    kind: str  # the parameter's type: "int" | "float" | "bool" | "str"
+    values: tuple | None = None
+    low: float | int | None = None
+    high: float | int | None = None
+    steps: int | None = None
+    integer: bool = False
+
+    @property
+    def is_range(self) -> bool:
+        return self.values is None
+
+    def grid_values(self) -> list:
+        """The values a grid or list design uses for this knob."""
+        if self.values is not None:
+            return list(self.values)
+        points = [self.low + (self.high - self.low) * i / (self.steps - 1) for i in range(self.steps)]
+        if self.integer:
+            points = [math.floor(x + 0.5) for x in points]
+        return [int(x) if self.kind == "int" else float(x) for x in points]
+
+    def describe(self) -> dict:
+        """Plain-dict form for the manifest."""
+        out: dict[str, Any] = {"role": self.role, "type": self.kind}
+        if self.values is not None:
+            out["values"] = list(self.values)
+        else:
+            out.update(low=self.low, high=self.high, integer=self.integer)
+            if self.steps is not None:
+                out["steps"] = self.steps
+        return out
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated sweep spec. Build with :func:`load_spec`."""
+
+    path: Path
+    data: dict  # the spec as parsed, with --replicates/--steps applied (what is hashed)
+    description: str
+    scenario: str  # what sim.load_scenario is given: a scenario name or an absolute path
+    scenario_name: str
+    replicates: int
+    steps: int  # the spec's steps, else the scenario's
+    root_seed: int
+    method: str
+    samples: int | None
+    levels: int | None
+    knobs: tuple[Knob, ...]
+    fixed: dict = field(default_factory=dict)
+    timeseries: bool = False
+    every: int = DEFAULT_EVERY
+    base: Params = field(default_factory=Params)  # the scenario with [fixed] and steps applied
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def levers(self) -> list[str]:
+        return [k.key for k in self.knobs if k.role == "lever"]
+
+    @property
+    def uncertainties(self) -> list[str]:
+        return [k.key for k in self.knobs if k.role == "uncertainty"]
+
+    @property
+    def hash(self) -> str:
+        return spec_hash(self.data)
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def spec_hash(data: dict) -> str:
+    """sha256 of the canonical JSON of a spec dict."""
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- parameter tree helpers
+
+def _leaf_field(key: str) -> tuple[type, dict]:
+    """The type and metadata of a leaf parameter (key already checked)."""
+    cls = Params
+    *sections, name = key.split(".")
+    for section in sections:
+        cls = get_type_hints(cls)[section]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    return get_type_hints(cls)[name], dict(fields[name].metadata)
+
+
+def _is_section(key: str) -> bool:
+    cls = Params
+    for part in key.split("."):
+        if not dataclasses.is_dataclass(cls):
+            return False
+        hints = get_type_hints(cls)
+        if part not in hints:
+            return False
+        cls = hints[part]
+    return dataclasses.is_dataclass(cls)
+
+
+def _flatten(table: dict, prefix: str = "") -> dict:
+    """``{"funding": {"grant_months": ...}}`` -> ``{"funding.grant_months": ...}``, descending only into sections."""
+    flat = {}
+    for name, value in table.items():
+        key = f"{prefix}.{name}" if prefix else str(name)
+        if isinstance(value, dict) and _is_section(key):
+            flat.update(_flatten(value, key))
+        else:
+            flat[key] = value
+    return flat
+
+
+def _get(params: Params, key: str) -> Any:
+    value: Any = params
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# --------------------------------------------------------------------------- loading
+
+def load_spec(path: str | Path, replicates: int | None = None, steps: int | None = None) -> Spec:
+    """Read and validate a sweep spec; ``replicates``/``steps`` override the file's (to shrink a study).
+
+    Raises :class:`ScenarioError` (one line: file, key, problem, what is allowed).
+    """
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise ScenarioError(source, "", "no such spec file", "a sweep spec TOML file, e.g. experiments/example_small.toml")
+    data = read_toml(path)
+    return _validate(path, data, replicates, steps)
+
+
+def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) -> Spec:
+    source = str(path)
+
+    def fail(key: str, problem: str, allowed: str | None = None):
+        raise ScenarioError(source, key, problem, allowed)
+
+    unknown = [k for k in raw if k not in SPEC_KEYS]
+    if unknown:
+        fail(unknown[0], "unknown key", ", ".join(SPEC_KEYS))
+    for key in REQUIRED_KEYS:
+        if key not in raw:
+            fail(key, "missing", _REQUIRED_ALLOWED[key])
+
+    data = copy.deepcopy(raw)
+    if replicates is not None:
+        if not _is_int(replicates) or replicates < 1:
+            raise ScenarioError("--replicates", "", f"{replicates!r} is out of range", "an integer from 1")
+        data["replicates"] = replicates
+    if steps is not None:
+        data["steps"] = steps
+
+    description = data["description"]
+    if not isinstance(description, str) or not description.strip():
+        fail("description", "missing or empty", _REQUIRED_ALLOWED["description"])
+    if not _is_int(data["replicates"]) or data["replicates"] < 1:
+        fail("replicates", f"{data['replicates']!r} is out of range", _REQUIRED_ALLOWED["replicates"])
+    root_seed = data["root_seed"]
+    if not _is_int(root_seed) or root_seed < 0:
+        fail("root_seed", f"{root_seed!r} is out of range", _REQUIRED_ALLOWED["root_seed"])
+
+    # Scenario: a name, or a path relative to the spec file (else to the working directory).
+    scenario_text = data["scenario"]
+    if not isinstance(scenario_text, str) or not scenario_text.strip():
+        fail("scenario", f"expected a scenario name or path, got {scenario_text!r}", _REQUIRED_ALLOWED["scenario"])
+    scenario = _resolve_scenario(path, scenario_text)
+    try:
+        scenario_path(scenario)
+    except ScenarioError as error:
+        fail("scenario", f"{error.problem}: {scenario_text}", error.allowed)
+    load_scenario(scenario)  # a broken scenario file is blamed on itself
+
+    # Steps (spec or --steps).
+    run_steps = data.get("steps")
+    steps_source, steps_key = ("--steps", "") if steps is not None else (source, "steps")
+    if run_steps is not None:
+        if not _is_int(run_steps):
+            raise ScenarioError(steps_source, steps_key, f"expected an integer, got {run_steps!r}", "an integer from 1 to 6000")
+        try:
+            load_scenario(scenario, {"steps": run_steps})
+        except ScenarioError as error:
+            raise ScenarioError(steps_source, steps_key, error.problem, error.allowed) from None
+    steps_override = {"steps": run_steps} if run_steps is not None else {}
+
+    # [design]
+    design = data.get("design", {})
+    if not isinstance(design, dict):
+        fail("design", f"expected a table, got {design!r}", "a [design] table with method (and samples)")
+    unknown = [k for k in design if k not in DESIGN_KEYS]
+    if unknown:
+        fail(f"design.{unknown[0]}", "unknown key", ", ".join(DESIGN_KEYS))
+    method = design.get("method", "grid")
+    if method not in METHODS:
+        fail("design.method", f"unknown method {method!r}", " | ".join(METHODS))
+    samples = design.get("samples")
+    if method in SAMPLING_METHODS:
+        if samples is None:
+            fail("design.samples", f"missing (needed by {method})",
+                 "an integer from 1" + (", a power of 2" if method == "sobol" else ""))
+        if not _is_int(samples) or samples < 1:
+            fail("design.samples", f"{samples!r} is out of range", "an integer from 1")
+        if method == "sobol" and samples & (samples - 1):
+            fail("design.samples", f"{samples} is not a power of 2 (Sobol' sequences need one)", "a power of 2, e.g. 64, 128, 256")
+    elif samples is not None and (not _is_int(samples) or samples < 1):
+        fail("design.samples", f"{samples!r} is out of range", "an integer from 1")
+    levels = design.get("levels")
+    if levels is not None and (not _is_int(levels) or levels < 2):
+        fail("design.levels", f"{levels!r} is out of range", "an integer from 2 (morris grid levels, usually 4)")
+    if method == "morris" and levels is None:
+        levels = DEFAULT_MORRIS_LEVELS
+
+    # [outputs]
+    outputs = data.get("outputs", {})
+    if not isinstance(outputs, dict):
+        fail("outputs", f"expected a table, got {outputs!r}", "a table with timeseries and every")
+    unknown = [k for k in outputs if k not in OUTPUT_KEYS]
+    if unknown:
+        fail(f"outputs.{unknown[0]}", "unknown key", ", ".join(OUTPUT_KEYS))
+    timeseries = outputs.get("timeseries", False)
+    if not isinstance(timeseries, bool):
+        fail("outputs.timeseries", f"expected true or false, got {timeseries!r}", "true | false")
+    every = outputs.get("every", DEFAULT_EVERY)
+    if not _is_int(every) or every < 1:
+        fail("outputs.every", f"{every!r} is out of range", "an integer from 1 (keep every k-th step)")
+
+    # [fixed]
+    fixed_raw = data.get("fixed", {})
+    if not isinstance(fixed_raw, dict):
+        fail("fixed", f"expected a table, got {fixed_raw!r}", 'a table of dotted parameter keys, e.g. "public_sector.receptivity" = 0.5')
+    fixed = _flatten(fixed_raw)
+    for key in fixed:
+        _check_key(source, "fixed", key)
+    base_overrides = {**fixed, **steps_override}
+    try:
+        base = load_scenario(scenario, base_overrides)
+    except ScenarioError as error:
+        if error.key in fixed:
+            fail(f"fixed.{error.key}", error.problem, error.allowed)
+        fail("fixed", f"{error.key}: {error.problem}" if error.key else error.problem, error.allowed)
+
+    # [levers] and [uncertainties]
+    knobs: list[Knob] = []
+    seen: dict[str, str] = {}
+    for section, role in ROLES.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            fail(section, f"expected a table, got {table!r}", 'a table of dotted parameter keys, e.g. "funding.grant_months" = [24, 36]')
+        for key, spec_value in _flatten(table).items():
+            where = f"{section}.{key}"
+            _check_key(source, section, key)
+            if key in seen:
+                fail(where, f"also in [{seen[key]}]", "each knob in one of [levers] and [uncertainties]")
+            if key in fixed:
+                fail(where, "also in [fixed]", "a knob is either varied or fixed")
+            seen[key] = section
+            knobs.append(_parse_knob(source, where, key, role, spec_value, scenario, base_overrides))
+
+    # What the design method accepts.
+    if method in SAMPLING_METHODS:
+        if not knobs:
+            fail("levers", f"no knobs to sample ({method} needs at least one range)", "ranges {low, high} in [levers] or [uncertainties]")
+        for knob in knobs:
+            if not knob.is_range:
+                fail(f"{ROLE_SECTIONS[knob.role]}.{knob.key}", f"a value list cannot be sampled by {method}",
+                     "a range {low, high}; booleans and strings only in grid or list designs")
+    elif method == "grid":
+        for knob in knobs:
+            if knob.is_range and knob.steps is None:
+                fail(f"{ROLE_SECTIONS[knob.role]}.{knob.key}", "a range in a grid needs steps", "{low, high, steps} with steps from 2")
+    elif method == "list":
+        if not knobs:
+            fail("levers", "no knobs (a list design needs at least one value list)", "value lists of equal length")
+        lengths = {}
+        for knob in knobs:
+            where = f"{ROLE_SECTIONS[knob.role]}.{knob.key}"
+            if knob.is_range:
+                fail(where, "a range in a list design", "a value list (list designs zip equal-length lists)")
+            lengths[where] = len(knob.values)
+        first, length = next(iter(lengths.items()))
+        for where, n in lengths.items():
+            if n != length:
+                fail(where, f"has {n} values but {first} has {length}", "value lists of equal length (list designs zip them)")
+
+    return Spec(path=path, data=data, description=description, scenario=scenario, scenario_name=Path(scenario).stem,
+                replicates=data["replicates"], steps=base.steps, root_seed=root_seed, method=method,
+                samples=samples if method in SAMPLING_METHODS else None, levels=levels if method == "morris" else None,
+                knobs=tuple(knobs), fixed=fixed, timeseries=timeseries, every=every, base=base)
+
+
+ROLE_SECTIONS = {role: section for section, role in ROLES.items()}
+
+_REQUIRED_ALLOWED = {
+    "description": "a non-empty string saying what the study asks",
+    "scenario": "a scenario name (partnersim scenarios) or a path to a scenario TOML file",
+    "replicates": "an integer from 1",
+    "root_seed": "an integer from 0",
+}
+
+
+def _resolve_scenario(spec_file: Path, text: str) -> str:
+    candidate = Path(text)
+    if candidate.suffix != ".toml" and candidate.parent == Path("."):
+        return text  # a scenario name
+    if not candidate.is_absolute():
+        beside = spec_file.parent / candidate
+        if beside.is_file():
+            return str(beside.resolve())
+    return str(candidate.resolve()) if candidate.is_file() else text
+
+
+def _check_key(source: str, section: str, key: str) -> None:
+    try:
+        _check_override_key(key)
+    except ScenarioError as error:
+        raise ScenarioError(source, f"{section}.{key}", error.problem, error.allowed) from None
+    if key in RESERVED_KNOBS:
+        allowed = {"seed": "root_seed (every run's seed is spawned from it)", "steps": "the top-level steps key",
+                   "description": "a model parameter"}[key]
+        raise ScenarioError(source, f"{section}.{key}", "cannot be set here", allowed)
+    tp, _ = _leaf_field(key)
+    if tp not in KINDS:
+        raise ScenarioError(source, f"{section}.{key}", "a list parameter cannot be varied or fixed in a sweep",
+                            "a number, integer, boolean or string parameter (set lists in the scenario file)")
+
+
+def _parse_knob(source: str, where: str, key: str, role: str, value: Any, scenario: str, base_overrides: dict) -> Knob:
+    tp, _ = _leaf_field(key)
+    kind = KINDS[tp]
+
+    def fail(problem: str, allowed: str):
+        raise ScenarioError(source, where, problem, allowed)
+
+    def check(v: Any) -> Any:
+        """Validate one value by building the scenario with it; return the value as the parameters hold it."""
+        try:
+            params = load_scenario(scenario, {**base_overrides, key: v})
+        except ScenarioError as error:
+            if error.key == key:
+                raise ScenarioError(source, where, error.problem, error.allowed) from None
+            raise ScenarioError(source, where, f"{v!r} conflicts with {error.key}: {error.problem}", error.allowed) from None
+        return _get(params, key)
+
+    if isinstance(value, list):
+        if not value:
+            fail("empty value list", "a non-empty list of values, or a range {low, high}")
+        values = tuple(check(v) for v in value)
+        if len(set(values)) != len(values):
+            fail(f"repeated values in {list(value)!r}", "distinct values")
+        return Knob(key=key, role=role, kind=kind, values=values)
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in RANGE_KEYS]
+        if unknown:
+            fail(f"unknown range key {unknown[0]!r}", ", ".join(RANGE_KEYS))
+        if kind in ("bool", "str"):
+            fail(f"a range of a {'boolean' if kind == 'bool' else 'string'} parameter", "a value list, e.g. [true, false]")
+        for end in ("low", "high"):
+            if end not in value:
+                fail(f"range without {end}", "{low, high} with low < high (and steps for a grid)")
+            if not _is_number(value[end]) or not math.isfinite(value[end]):
+                fail(f"range {end} {value[end]!r} is not a number", "{low, high} with low < high")
+        integer = value.get("integer", kind == "int")
+        if not isinstance(integer, bool):
+            fail(f"integer {integer!r} is not true or false", "integer = true | false")
+        if kind == "int" and not integer:
+            fail("integer = false for an integer parameter", "integer = true (or leave it out)")
+        low, high = value["low"], value["high"]
+        if integer:
+            for end, v in (("low", low), ("high", high)):
+                if float(v) != math.floor(v):
+                    fail(f"range {end} {v!r} is not a whole number (integer range)", "whole-number ends")
+            low, high = int(low), int(high)
+        if low >= high:
+            fail(f"range low {low!r} is not below high {high!r}", "low < high")
+        steps = value.get("steps")
+        if steps is not None:
+            if not _is_int(steps) or steps < 2:
+                fail(f"range steps {steps!r} is out of range", "an integer from 2")
+            if integer and steps > high - low + 1:
+                fail(f"{steps} steps repeat values of an integer range {low}..{high}", f"at most {high - low + 1} steps")
+        low, high = check(low), check(high)
+        return Knob(key=key, role=role, kind=kind, low=low, high=high, steps=steps, integer=integer)
+    fail(f"expected a value list or a range, got {value!r}",
+         "[v1, v2, ...] or {low, high[, steps][, integer]}; put single values in [fixed]")
+    raise AssertionError  # unreachable
