@@ -1,6 +1,7 @@
 # partnersim build helpers.
 #
-#   make demo     set up .venv, then run the baseline and empowerment scenarios
+#   make demo     set up .venv, run the baseline and empowerment scenarios, then reduced
+#                 grant-timeline and betterment-vs-empowerment studies with their reports
 #   make test     set up .venv, then run pytest
 #   make bench    run benchmarks (when a benchmarks/ package exists)
 #   make venv     only create .venv (with a Python >= 3.12)
@@ -50,6 +51,14 @@ $(STAMP): pyproject.toml | venv
 demo: setup
 	"$(VENV)/bin/partnersim" run baseline --out results/demo
 	"$(VENV)/bin/partnersim" run empowerment --out results/demo-empowerment
+	rm -rf results/demo_grant_timeline results/demo_betterment_vs_empowerment
+	"$(VENV)/bin/partnersim" sweep experiments/demo_grant_timeline.toml --workers 2 --out results/demo_grant_timeline
+	"$(VENV)/bin/partnersim" report results/demo_grant_timeline
+	"$(VENV)/bin/partnersim" sweep experiments/demo_betterment_vs_empowerment.toml --workers 2 --out results/demo_betterment_vs_empowerment
+	"$(VENV)/bin/partnersim" report results/demo_betterment_vs_empowerment
+	@echo
+	@echo "Figures: results/demo/figures/, results/demo-empowerment/figures/,"
+	@echo "         results/demo_grant_timeline/report/ and results/demo_betterment_vs_empowerment/report/ (summary.md and PNGs)"
 
 test: setup
 	"$(VENV_PY)" -m pytest $(PYTEST_ARGS)
@@ -64,3 +73,11 @@ bench:
 clean:
 	rm -rf "$(VENV)" build dist *.egg-info .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
+
+# Serve the classroom page (sim/app.py) on http://127.0.0.1:8765/ (`make app APP_PORT=8800` to change).
+APP_HOST ?= 127.0.0.1
+APP_PORT ?= 8765
+
+.PHONY: app
+app: setup
+	"$(VENV)/bin/partnersim" app --host "$(APP_HOST)" --port "$(APP_PORT)"

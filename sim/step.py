@@ -201,7 +201,8 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     still_funded, grant_month, renewed = funding.advance_grant(funded, pship.grant_month, fund.grant_months,
                                                                fund.renewal_probability, draws.renewal)
     if collapse_step is not None:
-        still_funded = False
+        # A dissolved partnership receives no more money, and a renewal it cannot use is not counted.
+        still_funded, renewed = False, False
     funding_end_step = pship.funding_end_step
     if funded and not still_funded and funding_end_step is None:
         funding_end_step = month
