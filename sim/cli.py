@@ -1,4 +1,4 @@
-"""The ``partnersim`` command line: run a scenario, list scenarios, validate a scenario file.
+"""The ``partnersim`` command line: run a scenario, list scenarios, validate a scenario file, run a sweep, report on it.
 
 It holds no model logic: it parses flags, hands them to :func:`sim.run` and
 :mod:`sim.scenarios`, and writes with :mod:`sim.output`. Every bad input (a
@@ -67,6 +67,45 @@ def build_parser() -> Parser:
     validate = commands.add_parser("validate", help="check a scenario file without running it", allow_abbrev=False)
     validate.add_argument("file", metavar="FILE", help="a scenario TOML file (or a scenario name)")
     validate.set_defaults(handler=cmd_validate)
+
+    sweep = commands.add_parser("sweep", help="run a parameter sweep from a spec file", allow_abbrev=False,
+                                description="Run every design point and replicate of a sweep spec (experiments/*.toml) and "
+                                            "write runs.parquet, timeseries.parquet (if asked) and manifest.json to DIR.")
+    sweep.add_argument("spec", metavar="SPEC", help="a sweep spec TOML file (format: experiments/README.md)")
+    sweep.add_argument("--workers", type=int, metavar="N", help="parallel workers (default: all CPUs; 1 runs in this process)")
+    sweep.add_argument("--backend", choices=("local", "dask"),
+                       help="local: a process pool (default); dask: a Dask LocalCluster, or the cluster at --scheduler")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://HOST:8786 (implies --backend dask)")
+    sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in DIR: run only the missing runs")
+    sweep.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/<spec name>)")
+    sweep.add_argument("--replicates", type=int, metavar="N", help="replicates per design point; overrides the spec's")
+    sweep.add_argument("--steps", type=int, metavar="N", help="months to simulate; overrides the spec's")
+    sweep.set_defaults(handler=cmd_sweep)
+
+    report = commands.add_parser("report", help="write figures and summary.md for a sweep's results", allow_abbrev=False,
+                                 description="Read a sweep's results (runs.parquet, manifest.json, timeseries.parquet) "
+                                             "and write summary.md and figures to DIR.")
+    report.add_argument("results", type=Path, metavar="RESULTS", help="a sweep's results directory, e.g. results/NAME")
+    report.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: RESULTS/report)")
+    report.set_defaults(handler=cmd_report)
+
+    app = commands.add_parser("app", help="serve the classroom page (betterment against empowerment) in a browser",
+                              allow_abbrev=False,
+                              description="Serve the interactive classroom page: two partnerships from the same "
+                                          "organizations, side by side, under two community decision shares.")
+    app.add_argument("--host", default="127.0.0.1", metavar="H", help="address to listen on (default: 127.0.0.1)")
+    app.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default: 8765)")
+    app.set_defaults(handler=cmd_app)
+
+    lesson = commands.add_parser("lesson", help="write a ready-made lesson: an animated GIF and a one-page handout",
+                                 allow_abbrev=False,
+                                 description="Run a lesson's two seeded partnerships and write NAME.gif (both networks "
+                                             "evolving side by side) and NAME-handout.png (one page of charts and captions).")
+    lesson.add_argument("lesson", metavar="LESSON", help="a lesson name: betterment-vs-empowerment")
+    lesson.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/lesson)")
+    lesson.add_argument("--seed", type=int, metavar="N", help="random seed (an integer from 0); overrides the scenario's")
+    lesson.add_argument("--steps", type=int, metavar="N", help="months to simulate; overrides the scenario's")
+    lesson.set_defaults(handler=cmd_lesson)
     return parser
 
 
@@ -79,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
     try:
         return args.handler(args)
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly, as command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ScenarioError as error:
         return _fail(str(error))
     except CliError as error:
@@ -171,6 +214,84 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     params = sim.load_scenario(args.file)
     print(f"{args.file}: ok ({params.organizations.count} organizations, {params.steps} months)")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiments import SweepAborted, SweepInterrupted, load_spec, run_sweep
+    from sim.experiments.execute import final_line
+
+    spec = load_spec(args.spec, replicates=args.replicates, steps=args.steps)
+    out_dir = args.out if args.out is not None else Path("results") / spec.name
+    _check_output_dir(out_dir)
+    try:
+        run_sweep(spec, out_dir, workers=args.workers, backend=args.backend, scheduler=args.scheduler, resume=args.resume)
+    except SweepInterrupted as stop:
+        again = [PROG, "sweep", str(args.spec), "--out", str(out_dir), "--resume"]
+        again += [f"--{name} {getattr(args, name)}" for name in ("replicates", "steps") if getattr(args, name) is not None]
+        sys.stderr.write(f"{PROG}: interrupted: {stop}; continue with: {' '.join(again)}\n")
+        return 130
+    except SweepAborted as error:
+        sys.stderr.write(f"{PROG}: error: {_one_line(str(error))}\n")
+        return 1
+    print(final_line(out_dir))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.experiments.report import ReportError, load_study, write_report
+
+    out_dir = args.out if args.out is not None else args.results / "report"
+    try:
+        load_study(args.results)  # bad input fails before anything is created
+        _check_output_dir(out_dir)
+        paths = write_report(args.results, out_dir)
+    except ReportError as error:
+        raise CliError(str(error)) from None
+    except OSError as error:
+        where = error.filename if error.filename is not None else out_dir
+        raise CliError(f"{where}: cannot write report ({error.strerror or error})") from None
+    print(f"wrote {len(paths)} files to {out_dir}:")
+    for path in paths:
+        print(f"  {path}")
+    return 0
+
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    if not 0 < args.port < 65536:
+        raise CliError(f"--port: {args.port} is out of range (an integer from 1 to 65535)")
+    try:
+        from sim.app import ServeError, serve  # solara and Mesa's visualization only when serving
+    except ImportError as error:
+        raise CliError(f"cannot serve the page: {error} (install partnersim with its dependencies)") from None
+    try:
+        return serve(args.host, args.port)
+    except ServeError as error:
+        raise CliError(str(error)) from None
+
+
+def cmd_lesson(args: argparse.Namespace) -> int:
+    from sim.lesson import UnknownLesson, get_lesson, write_lesson
+
+    try:
+        lesson = get_lesson(args.lesson)
+    except UnknownLesson as error:
+        raise CliError(str(error)) from None
+    try:
+        sim.load_scenario(lesson.scenario, _seed_steps(args))
+    except ScenarioError as error:
+        raise _blame_flag(error, args) from None
+    out_dir = args.out if args.out is not None else Path("results") / "lesson"
+    _check_output_dir(out_dir)
+    try:
+        paths = write_lesson(lesson.name, out_dir, seed=args.seed, steps=args.steps)
+    except OSError as error:
+        where = error.filename if error.filename is not None else out_dir
+        raise CliError(f"{where}: cannot write lesson ({error.strerror or error})") from None
+    print(f"wrote {len(paths)} files to {out_dir}:")
+    for path in paths:
+        print(f"  {path}")
     return 0
 
 

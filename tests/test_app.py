@@ -1,0 +1,267 @@
+"""The classroom page (sim/app.py), served by `partnersim app` and used in a real headless browser.
+
+The browser test starts the page on a free loopback port, opens it in Debian's
+chromium (driven by Playwright, never a downloaded browser), steps, plays and
+pauses the two partnerships, moves a control, resets, and saves a screenshot.
+The server is given an unreachable CDN, and the browser may not leave the
+loopback, so the test also proves that the page works with no network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import typing
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sim.app import DEFAULTS, MODEL_PARAMS, PARAM_KEYS, ServeError, address, check_port
+from sim.lesson import ClassroomModel
+from sim.params import Params
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+TIMEOUT_MS = 90_000
+
+
+# --------------------------------------------------------------------------- without a browser
+
+def _allowed(dotted: str) -> dict:
+    """The validation metadata (low, high, choices) of a dotted parameter key."""
+    cls = Params
+    *sections, name = dotted.split(".")
+    for section in sections:
+        cls = typing.get_type_hints(cls)[section]
+    return {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
+
+
+def test_controls_mirror_the_model_knobs():
+    signature = inspect.signature(ClassroomModel.__init__).parameters
+    assert set(MODEL_PARAMS) <= set(signature)
+    assert set(MODEL_PARAMS) == set(PARAM_KEYS) == set(DEFAULTS)
+    for name, control in MODEL_PARAMS.items():
+        meta = _allowed(PARAM_KEYS[name])
+        assert control["value"] == DEFAULTS[name]
+        if control["type"].startswith("Slider"):
+            assert meta["low"] <= control["min"] <= control["value"] <= control["max"] <= meta["high"], name
+        elif control["type"] == "Select":
+            assert list(control["values"]) == list(meta["choices"]), name
+    ClassroomModel(**DEFAULTS)  # the page's first model builds
+
+
+def test_serving_helpers(tmp_path):
+    assert address("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(ServeError, match="choose another --port"):
+            check_port("127.0.0.1", taken.getsockname()[1])
+
+
+def test_app_port_in_use_is_a_one_line_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = subprocess.run([sys.executable, "-m", "sim", "app", "--port", str(taken.getsockname()[1])],
+                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("partnersim: error: cannot serve on 127.0.0.1:") and done.stderr.count("\n") == 1
+
+
+# --------------------------------------------------------------------------- in a browser
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server():
+    """`partnersim app` on a free loopback port; always stopped (with its solara child) afterwards."""
+    port = free_port()
+    env = dict(os.environ)
+    env["SOLARA_ASSETS_CDN"] = "http://127.0.0.1:9/"  # nothing may come from the internet, even in CI
+    process = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port)], cwd=REPO_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        first_line = process.stdout.readline().strip()
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"partnersim app exited with {process.returncode}: {first_line} {process.stdout.read()}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("the page did not come up within 120 s")
+            time.sleep(0.5)
+        yield url, first_line
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        process.stdout.close()
+
+
+@pytest.fixture
+def browser():
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("chromium is not on the PATH (CI installs Debian's chromium in .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _months(page) -> list[int]:
+    return [int(m) for m in page.eval_on_selector_all(".month-counter", "els => els.map(e => e.dataset.month)")]
+
+
+def _wait_month(page, month: int) -> None:
+    page.wait_for_function(
+        "m => { const c = [...document.querySelectorAll('.month-counter')];"
+        " return c.length === 2 && c.every(e => e.dataset.month === String(m)); }",
+        arg=month, timeout=TIMEOUT_MS, polling=50)
+
+
+def _check_phases(page) -> None:
+    """The highlighted phase of each side is the one its caption tells."""
+    captions = page.locator(".side-caption").all_inner_texts()
+    current = page.locator(".phase-current").all_inner_texts()
+    assert len(captions) == len(current) == 2
+    for text, chip in zip(captions, current):
+        collapsed = re.match(r"The partnership collapsed in month (\d+)", text)
+        ongoing = re.match(r"Month \d+: the partnership is in its (\w+) phase", text)
+        if collapsed:
+            assert chip.strip() == f"collapsed in month {collapsed.group(1)}", (chip, text)
+        elif ongoing:
+            assert chip.strip() == ongoing.group(1), (chip, text)
+        else:
+            assert text.startswith("It reached scale") and chip.strip() == "scale", (chip, text)
+
+
+@pytest.mark.browser
+def test_the_page_in_a_real_browser(server, browser, tmp_path):
+    url, first_line = server
+    assert first_line == f"partnersim classroom at {url} (press Ctrl-C to stop)"
+
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.set_default_timeout(TIMEOUT_MS)
+    outside, failures = [], []
+
+    def only_loopback(route):
+        host = route.request.url.split("/")[2] if "://" in route.request.url else ""
+        if host.split(":")[0] in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_loopback)
+    page.on("response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("requestfailed", lambda r: failures.append(f"failed {r.url}") if "127.0.0.1" in r.url else None)
+
+    page.goto(url, timeout=TIMEOUT_MS)
+    page.wait_for_selector(".month-counter", timeout=TIMEOUT_MS)
+    _wait_month(page, 0)
+    titles = page.locator(".side-title").all_inner_texts()
+    assert titles == ["Betterment: the community decides 10%", "Empowerment: the community decides 50%"]
+    assert page.locator(".network-image").count() == 2
+    assert page.locator(".charts-image").count() == 2
+    assert page.locator(".phase-current").count() == 2
+    caption_before = page.locator(".side-caption").first.inner_text()
+    assert caption_before.startswith("Month 0:")
+    charts_before = page.locator(".charts-image").first.screenshot()
+    network_before = page.locator(".network-image").nth(1).screenshot()
+
+    # Step three times: both sides advance, their charts and captions change.
+    step = page.get_by_role("button", name="Step")
+    for month in (1, 2, 3):
+        step.click()
+        _wait_month(page, month)
+    assert _months(page) == [3, 3]
+    assert page.locator(".month-counter").first.inner_text() == "Month 3 of 120"
+    page.wait_for_timeout(300)  # let the new images paint
+    assert page.locator(".charts-image").first.screenshot() != charts_before
+    assert page.locator(".network-image").nth(1).screenshot() != network_before
+    caption_after = page.locator(".side-caption").first.inner_text()
+    assert caption_after.startswith("Month 3:") and caption_after != caption_before
+
+    # Play, then pause: the months run on while playing and stop when paused.
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.month-counter')].every(e => +e.dataset.month >= 6)",
+                           timeout=TIMEOUT_MS, polling=50)
+    page.get_by_role("button", name="❚❚").click()
+    page.wait_for_timeout(1000)
+    paused = _months(page)
+    assert paused[0] == paused[1] >= 6
+    page.wait_for_timeout(1500)
+    assert _months(page) == paused
+
+    # Step many months at once (Mesa's render interval): phases and captions agree on each side.
+    interval = page.locator(".v-input", has_text="Render Interval").locator("[role=slider]")
+    interval.focus()
+    page.keyboard.press("End")
+    step.click()
+    page.wait_for_function("() => [...document.querySelectorAll('.month-counter')].every(e => +e.dataset.month >= 60)",
+                           timeout=TIMEOUT_MS, polling=50)
+    page.wait_for_timeout(500)
+    _check_phases(page)
+    interval.focus()
+    page.keyboard.press("Home")
+
+    # Move a control (organizations per side, to its maximum), press Reset: both sides are rebuilt with it.
+    slider = page.locator(".v-input", has_text="Organizations").locator("[role=slider]")
+    assert slider.count() == 1
+    assert slider.get_attribute("aria-valuenow") == "12"
+    slider.focus()
+    page.keyboard.press("End")
+    page.wait_for_function("el => el.getAttribute('aria-valuenow') === '50'", arg=slider.element_handle())
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.side-setting')].every(e => e.dataset.organizations === '50')",
+        timeout=TIMEOUT_MS, polling=50)
+    _wait_month(page, 0)
+    assert all(text.startswith("50 organizations") for text in page.locator(".side-setting").all_inner_texts())
+    assert page.locator(".side-caption").first.inner_text().startswith("Month 0: 50 organizations")
+
+    # With 50 organizations per side a step still answers promptly.
+    started = time.monotonic()
+    step.click()
+    _wait_month(page, 1)
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, f"a step with 50 organizations per side took {elapsed:.1f} s"
+
+    shot = tmp_path / "app.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    assert outside == [], f"the page tried to reach the internet: {outside[:5]}"
+    assert failures == [], f"requests failed: {failures[:5]}"
+    page.close()
