@@ -9,7 +9,6 @@ into place file by file, so a reader never sees a half-written file. The same
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile

@@ -17,10 +17,11 @@ from unittest import mock
 import mesa
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+
+from strategies import section_strategy
 
 import sim
 from sim.agents import Organization
@@ -75,33 +76,10 @@ def valid_params(**kw):
     return param_dicts(**kw).map(from_dict)
 
 
-def _section_strategy(cls):
-    """Every leaf of a parameter section, drawn from its declared range or choices (read from the metadata)."""
-    hints = get_type_hints(cls)
-    out = {}
-    for f in dataclasses.fields(cls):
-        tp, m = hints[f.name], f.metadata
-        if dataclasses.is_dataclass(tp):
-            out[f.name] = _section_strategy(tp)
-        elif tp is bool:
-            out[f.name] = st.booleans()
-        elif tp is str and m.get("choices"):
-            out[f.name] = st.sampled_from(m["choices"])
-        elif tp is int:
-            out[f.name] = st.integers(m["low"], m["high"])
-        elif tp is float:
-            out[f.name] = st.floats(m["low"], m["high"])
-        elif tp is list:
-            integral = all(isinstance(x, int) for x in f.default_factory())
-            element = st.integers(m["low"], m["high"]) if integral else st.floats(m["low"], m["high"])
-            out[f.name] = st.lists(element, min_size=m["length"], max_size=m["length"]).map(sorted)
-    return st.fixed_dictionaries(out)
-
-
 @st.composite
 def any_params(draw):
     """Every parameter anywhere in its allowed range; only size and length are kept small."""
-    data = {name: draw(_section_strategy(get_type_hints(Params)[name]))
+    data = {name: draw(section_strategy(get_type_hints(Params)[name]))
             for name in (f.name for f in dataclasses.fields(Params)) if dataclasses.is_dataclass(get_type_hints(Params)[name])}
     count = draw(st.integers(2, 20))
     data["organizations"]["count"] = count

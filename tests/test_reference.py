@@ -24,6 +24,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
+from strategies import section_strategy
+
 from sim.draws import StepDraws
 from sim.errors import ScenarioError
 from sim.params import GOVERNANCE_MODES, SECTORS, Params, from_dict
@@ -91,29 +93,6 @@ def assert_inputs_untouched(before: State, after: State) -> None:
 
 
 # --------------------------------------------------------------------------- strategies
-
-def _section_strategy(cls):
-    """Every leaf of a parameter section, drawn from its declared range or choices (read from the metadata)."""
-    hints = get_type_hints(cls)
-    out = {}
-    for f in dataclasses.fields(cls):
-        tp, m = hints[f.name], f.metadata
-        if dataclasses.is_dataclass(tp):
-            out[f.name] = _section_strategy(tp)
-        elif tp is bool:
-            out[f.name] = st.booleans()
-        elif tp is str and m.get("choices"):
-            out[f.name] = st.sampled_from(m["choices"])
-        elif tp is int:
-            out[f.name] = st.integers(m["low"], m["high"])
-        elif tp is float:
-            out[f.name] = st.floats(m["low"], m["high"])
-        elif tp is list:
-            integral = all(isinstance(x, int) for x in f.default_factory())
-            element = st.integers(m["low"], m["high"]) if integral else st.floats(m["low"], m["high"])
-            out[f.name] = st.lists(element, min_size=m["length"], max_size=m["length"]).map(sorted)
-    return st.fixed_dictionaries(out)
-
 
 @st.composite
 def knob_dicts(draw, count):
@@ -187,7 +166,7 @@ def knob_dicts(draw, count):
 def full_range_dicts(draw, count):
     """Every parameter anywhere in its allowed range (only the size is kept small)."""
     hints = get_type_hints(Params)
-    data = {f.name: draw(_section_strategy(hints[f.name])) for f in dataclasses.fields(Params)
+    data = {f.name: draw(section_strategy(hints[f.name])) for f in dataclasses.fields(Params)
             if dataclasses.is_dataclass(hints[f.name])}
     data["organizations"]["count"] = count
     data["partnership"]["min_members"] = draw(st.integers(2, count))
