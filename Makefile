@@ -3,7 +3,9 @@
 #   make demo     set up .venv, run the baseline and empowerment scenarios, then reduced
 #                 grant-timeline and betterment-vs-empowerment studies with their reports
 #   make test     set up .venv, then run pytest
-#   make bench    run benchmarks (when a benchmarks/ package exists)
+#   make bench    run benchmarks (when a benchmarks/ package exists); not part of `make test`.
+#                 A full run prepends a section to benchmarks/RESULTS.md; a smoke run:
+#                 `make bench BENCH_ARGS=--quick`, one benchmark: `make bench BENCH_ARGS="--only step"`
 #   make venv     only create .venv (with a Python >= 3.12)
 #   make clean    remove .venv, build artefacts and caches (not results/)
 #
@@ -20,6 +22,7 @@ FIND_PYTHON := scripts/find-python.sh
 PY_CHECK    := import sys; assert sys.version_info >= (3, 12)
 PIP_FLAGS   ?= -q
 PYTEST_ARGS ?=
+BENCH_ARGS  ?=
 
 .PHONY: all setup venv demo test bench clean
 
@@ -65,7 +68,7 @@ test: setup
 
 bench:
 	@if [ -d benchmarks ]; then \
-	    $(MAKE) --no-print-directory setup && "$(VENV_PY)" -m benchmarks; \
+	    $(MAKE) --no-print-directory setup && "$(VENV_PY)" -m benchmarks $(BENCH_ARGS); \
 	else \
 	    echo "no benchmarks yet"; \
 	fi

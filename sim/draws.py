@@ -26,16 +26,21 @@ class StepDraws:
 
     @classmethod
     def sample(cls, rng: np.random.Generator, count: int) -> "StepDraws":
+        # One call for the month's 5N² + 2N + 2 uniforms, cut into the fields in the order above: the
+        # generator fills an array one double after another, so these are the very numbers (and the generator
+        # ends in the very state) that one call per field would give, at a fraction of the calls' overhead.
+        n, nn = count, count * count
+        block = rng.random(5 * nn + 2 * n + 2)
         return cls(
-            interact=rng.random((count, count)),
-            keep=rng.random((count, count)),
-            exclusion=rng.random(count),
-            rivalry=rng.random((count, count)),
-            climb=rng.random((count, count)),
-            fall=rng.random((count, count)),
-            leave=rng.random(count),
-            renewal=float(rng.random()),
-            adoption=float(rng.random()),
+            interact=block[:nn].reshape(n, n),
+            keep=block[nn:2 * nn].reshape(n, n),
+            exclusion=block[2 * nn:2 * nn + n],
+            rivalry=block[2 * nn + n:3 * nn + n].reshape(n, n),
+            climb=block[3 * nn + n:4 * nn + n].reshape(n, n),
+            fall=block[4 * nn + n:5 * nn + n].reshape(n, n),
+            leave=block[5 * nn + n:5 * nn + 2 * n],
+            renewal=float(block[-2]),
+            adoption=float(block[-1]),
         )
 
 

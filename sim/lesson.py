@@ -134,7 +134,7 @@ class ClassroomModel(mesa.Model):
         first, second = (side.model for side in self.sides)
         if not same_start(first.state, second.state):
             second.state = first.state.copy()
-            second.recorder = Recorder(second.params.steps)
+            second.recorder = Recorder(second.params.steps, kernel=second.kernel)
             second.recorder.record(0, second.state, second.params, None)
             self.sides[1].chronicle = Chronicle(second)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.params import LEVELS, PHASES, Params, to_dict
-from sim.rules import continuum, governance
+from sim.rules import governance
 from sim.state import State
 from sim.step import StepFacts, community_power_share
 
@@ -30,49 +30,87 @@ SUMMARY_KEYS = (
 )
 
 
-def power_share(state: State, params: Params) -> float:
+def power_share(state: State, params: Params, lead: int | None = None) -> float:
+    """The community's share of decision power (``lead``: the lead agency's index, if already known)."""
     gov = params.governance
     orgs = state.orgs
-    lead = governance.lead_agency_index(orgs.budget, orgs.community)
+    if lead is None:
+        lead = governance.lead_agency_index(orgs.budget, orgs.community)
     weights = governance.authority(orgs.active, orgs.community, gov.mode, gov.community_decision_share, gov.lead_share, lead)
     return community_power_share(weights, orgs.capacity, orgs.community, orgs.active)
 
 
 class Recorder:
-    """Preallocated columns, one row per month, filled in place."""
+    """Preallocated columns, one row per month, filled in place.
 
-    def __init__(self, steps: int):
+    ``kernel="numba"`` computes a row's values in one compiled kernel (:func:`sim.fast.record_stats`),
+    summing exactly as the numpy code below does, so the recorded values are the same bit for bit.
+    """
+
+    def __init__(self, steps: int, kernel: str = "numpy"):
         self.rows = steps + 1
         self.numeric = {name: np.zeros(self.rows) for name in COLUMNS if name not in ("phase", "funded")}
         self.phase = np.zeros(self.rows, dtype=np.int8)
         self.funded = np.zeros(self.rows, dtype=bool)
         self.first_step_at_level = {name: None for name in LEVELS}
         self.filled = 0
+        self._stats = None
+        if kernel == "numba":
+            from sim.fast import record_stats
+            self._stats = record_stats
+        # Set up on the first row and kept while the organizations are the same arrays (numpy path).
+        self._count = -1
+        self._lead_of = (None, None, 0)  # (budget, community, lead agency index)
+
+    def _layout(self, count: int) -> None:
+        if count != self._count:
+            self._count = count
+            self._off_diagonal = ~np.eye(count, dtype=bool)
+            rows, cols = np.triu_indices(count, k=1)  # the upper triangle in row-major order, as a boolean mask gives it
+            self._rows, self._cols = rows, cols
+            self._upper_flat, self._lower_flat = rows * count + cols, cols * count + rows
+
+    def _row_numpy(self, state: State, params: Params):
+        orgs, pairs = state.orgs, state.pairs
+        self._layout(state.count)
+        trust = pairs.trust
+        mean_trust = float(trust[self._off_diagonal].mean())
+        levels = pairs.level.ravel()[self._upper_flat]
+        counts = np.bincount(levels + 1, minlength=len(LEVELS) + 1)[1:].tolist()
+        # Mutual willingness of the upper-triangle pairs only (elementwise the same as mutual(willingness(...))[upper]).
+        unshared = (1.0 - orgs.guarding) * (1.0 - orgs.identity)
+        flat = trust.ravel()
+        will = np.minimum(flat[self._upper_flat] * unshared[self._rows], flat[self._lower_flat] * unshared[self._cols])
+        turf_demanded = np.array([0.0, *params.continuum.turf_required])
+        tied = levels >= 0
+        shared = np.where(tied, np.minimum(will, turf_demanded[np.where(tied, levels, 0)]), 0.0)
+        budget, community, lead = self._lead_of
+        if budget is not orgs.budget or community is not orgs.community:
+            lead = governance.lead_agency_index(orgs.budget, orgs.community)
+            self._lead_of = (orgs.budget, orgs.community, lead)
+        return (mean_trust, *counts, float(orgs.capacity.mean()), float(shared.mean()) if shared.size else 0.0,
+                power_share(state, params, lead), int(orgs.active.sum()))
 
     def record(self, step: int, state: State, params: Params, facts: StepFacts | None) -> None:
-        orgs, pairs, pship = state.orgs, state.pairs, state.partnership
-        count = state.count
-        off_diagonal = ~np.eye(count, dtype=bool)
-        upper = np.triu(np.ones((count, count), dtype=bool), k=1)
-        levels = pairs.level[upper]
+        pship = state.partnership
+        if self._stats is not None:
+            row = self._stats(state, params).tolist()
+        else:
+            row = self._row_numpy(state, params)
+        mean_trust, *counts, mean_capacity, shared_turf, power, active_members = row
         col = self.numeric
         col["step"][step] = step
-        col["mean_trust"][step] = float(pairs.trust[off_diagonal].mean())
-        for index, name in enumerate(LEVELS):
-            n = int((levels == index).sum())
+        col["mean_trust"][step] = mean_trust
+        for name, n in zip(LEVELS, counts):
             col[f"n_{name}"][step] = n
             if n and self.first_step_at_level[name] is None:
                 self.first_step_at_level[name] = step
-        col["mean_capacity"][step] = float(orgs.capacity.mean())
-        turf_demanded = np.array([0.0, *params.continuum.turf_required])
-        will = continuum.mutual(continuum.willingness(pairs.trust, orgs.guarding, orgs.identity))[upper]
-        tied = levels >= 0
-        shared = np.where(tied, np.minimum(will, turf_demanded[np.where(tied, levels, 0)]), 0.0)
-        col["shared_turf"][step] = float(shared.mean()) if shared.size else 0.0
+        col["mean_capacity"][step] = mean_capacity
+        col["shared_turf"][step] = shared_turf
         self.phase[step] = pship.phase
         col["community_outcome"][step] = pship.community_outcome
-        col["community_power_share"][step] = power_share(state, params)
-        col["active_members"][step] = int(orgs.active.sum())
+        col["community_power_share"][step] = power
+        col["active_members"][step] = active_members
         self.funded[step] = pship.funded
         if facts is not None:
             col["funding"][step] = facts.money

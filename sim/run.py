@@ -38,14 +38,15 @@ def resolve(scenario: str | Path | Params, seed: int | None = None, steps: int |
 
 
 def run(scenario: str | Path | Params, seed: int | None = None, steps: int | None = None,
-        overrides: dict[str, Any] | None = None) -> RunResult:
+        overrides: dict[str, Any] | None = None, *, kernel: str | None = None) -> RunResult:
     """Run one scenario to its end.
 
     ``scenario`` is a name in ``scenarios/``, a path to a TOML file, or a
     :class:`Params`. Bad input raises :class:`sim.errors.ScenarioError`.
+    ``kernel`` is passed to :class:`PartnershipModel` (the results do not depend on it).
     """
     name, params = resolve(scenario, seed, steps, overrides)
-    model = PartnershipModel(params, scenario=name)
+    model = PartnershipModel(params, scenario=name, kernel=kernel)
     while model.running:
         model.step()
     return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary())

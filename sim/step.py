@@ -31,6 +31,51 @@ from sim.rules import continuum, funding, governance, membership, phases, trust
 from sim.state import NO_TIE, PairState, State
 
 
+# Which implementation of the month a model uses (``PartnershipModel(kernel=None)`` reads this):
+#   "numpy": advance below, vectorized; always available.
+#   "numba": sim.fast.advance_fast, the same month as one compiled loop kernel (needs numba, the `fast` extra).
+#   "auto":  numba when it imports and the partnership is at most DENSE_LIMIT organizations, else numpy.
+# Both give the same results bit for bit (tests/test_fast.py); numba is several times faster on small runs.
+KERNEL = "auto"
+KERNELS = ("auto", "numpy", "numba")
+DENSE_LIMIT = 2000
+_numba_status: str | None = None  # None: not tried yet; "": sim.fast imports; else why it does not
+
+
+def numba_problem() -> str:
+    """Why the numba kernel cannot be used here ("" if it can). Imports numba once, on first call."""
+    global _numba_status
+    if _numba_status is None:
+        try:
+            import sim.fast  # noqa: F401  (imports numba, compiles or loads the kernels)
+            _numba_status = ""
+        except Exception as error:  # numba missing, built for another numpy, or failing to compile here
+            _numba_status = f"{type(error).__name__}: {error}"
+    return _numba_status
+
+
+def resolve_kernel(kernel: str | None, count: int) -> str:
+    """``"numpy"`` or ``"numba"`` for a partnership of ``count`` organizations (``None`` reads :data:`KERNEL`)."""
+    kernel = KERNEL if kernel is None else kernel
+    if kernel not in KERNELS:
+        raise ValueError(f"unknown kernel {kernel!r}: expected one of {', '.join(KERNELS)}")
+    if kernel == "numpy":
+        return "numpy"
+    if kernel == "numba":
+        if numba_problem():
+            raise ImportError(f"kernel='numba' needs numba (pip install 'partnersim[fast]'): {numba_problem()}")
+        return "numba"
+    return "numba" if count <= DENSE_LIMIT and not numba_problem() else "numpy"
+
+
+def advance_function(kernel: str):
+    """The month function of a resolved kernel: :func:`advance` or :func:`sim.fast.advance_fast`."""
+    if kernel == "numba":
+        from sim.fast import advance_fast
+        return advance_fast
+    return advance
+
+
 @dataclass(frozen=True)
 class StepFacts:
     """What happened this month that is not itself state, for the record."""

@@ -1,0 +1,266 @@
+"""Measurements that run in a child process of the benchmark, so that their memory is their own.
+
+``python -m benchmarks.child sweep --spec S --out D --workers N``: one ``run_sweep``; reports its wall
+clock and this process's peak RSS (``ru_maxrss``; the pool workers are other processes).
+``python -m benchmarks.child build --count N``: time ``initial_state`` and ``PartnershipModel`` at N
+organizations (the count cap bypassed), if the memory estimated from 1,000 organizations fits the budget.
+``python -m benchmarks.child step --count N``: time ``advance`` at N organizations.
+The last line of stdout is a JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import sys
+import time
+import tracemalloc
+
+
+def _status_bytes(key: str) -> float | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(key + ":"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def ru_maxrss_bytes() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return float(peak) * (1 if sys.platform == "darwin" else 1024)
+
+
+def maxrss_bytes() -> float:
+    """This process's peak resident set size. On Linux ``VmHWM``: ``ru_maxrss`` survives ``execve`` and so starts
+    at the RSS of the process that forked this one (the benchmark, hundreds of MB after its large steps); the
+    high-water mark of this process's own memory map does not."""
+    hwm = _status_bytes("VmHWM")
+    return hwm if hwm is not None else ru_maxrss_bytes()
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds of this process, of its waited-for children: the pool workers once shut down)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def rss_bytes() -> float:
+    """This process's resident set size now (Linux), else its peak so far."""
+    rss = _status_bytes("VmRSS")
+    return rss if rss is not None else maxrss_bytes()
+
+
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds used so far), from /proc (Linux; empty elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    table = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return table
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command: state ppid ... utime(12th) stime(13th) counted from state as 0
+        table[int(name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    return table
+
+
+def descendants_cpu(root: int, seen: dict[int, float]) -> None:
+    """Record in ``seen`` the CPU seconds of every live descendant of ``root`` (pool workers, the forkserver)."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    stack = list(children.get(root, []))
+    while stack:
+        pid = stack.pop()
+        seen[pid] = max(seen.get(pid, 0.0), table[pid][1])
+        stack += children.get(pid, [])
+
+
+def do_sweep(args) -> dict:
+    import threading
+
+    from sim.experiments import load_spec, run_sweep
+    from sim.experiments.store import Store
+
+    # Where the peak is reached: sample RSS while the runs stream in, and note the peak when the
+    # parts start being merged (Store.consolidate, wrapped here, not changed).
+    marks: dict[str, float] = {}
+    original = Store.consolidate
+
+    def consolidate(self):
+        marks["before_merge"] = maxrss_bytes()
+        return original(self)
+
+    Store.consolidate = consolidate
+    samples: list[float] = []
+    others: dict[int, float] = {}
+    stop = threading.Event()
+    me = os.getpid()
+
+    def sample():
+        while not stop.wait(0.25):
+            samples.append(rss_bytes())
+            descendants_cpu(me, others)
+
+    spec = load_spec(args.spec)
+    marks["start"] = rss_bytes()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    cpu_before = cpu_seconds()
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    try:
+        out = run_sweep(spec, args.out, workers=args.workers, backend="local", progress=False)
+    finally:
+        stop.set()
+        sampler.join()
+        Store.consolidate = original
+    elapsed = time.perf_counter() - start
+    cpu_after = cpu_seconds()
+    manifest = Store(out).read_manifest() or {}
+    quarter = max(1, len(samples) // 4)
+    return {"elapsed_s": elapsed, "maxrss": maxrss_bytes(), "runs_done": manifest.get("runs_done"),
+            "runs_failed": manifest.get("runs_failed"), "workers": args.workers, "rss_start": marks["start"],
+            "ru_maxrss": ru_maxrss_bytes(), "cpu_self_s": cpu_after[0] - cpu_before[0],
+            "cpu_workers_s": sum(others.values()), "load_before": load_before, "load_after": os.getloadavg()[0],
+            "maxrss_before_merge": marks.get("before_merge"),
+            "rss_first_quarter": max(samples[:quarter], default=None), "rss_last_quarter": max(samples[-quarter:], default=None)}
+
+
+def _peak(fn) -> tuple[object, int]:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def do_build(args) -> dict:
+    import numpy as np
+
+    from benchmarks.common import fmt_bytes, params_for
+    from sim.model import PartnershipModel
+    from sim.state import initial_state
+
+    params, rejected = params_for(args.count)
+    # Estimate from 1,000 organizations, scaled by n^2 (the pair arrays dominate).
+    small, _ = params_for(1000)
+    _, state_peak_small = _peak(lambda: initial_state(small, np.random.default_rng(1)))
+    # ... with the month kernel the big model will use (the recorder's memory depends on it).
+    import inspect
+
+    from sim import step
+
+    extra = {}
+    if "kernel" in inspect.signature(PartnershipModel).parameters and hasattr(step, "resolve_kernel"):
+        extra["kernel"] = step.resolve_kernel(None, args.count)
+    _, model_peak_small = _peak(lambda: PartnershipModel(small, **extra))
+    scale = (args.count / 1000) ** 2
+    estimate = max(state_peak_small, model_peak_small) * scale
+    out = {"rejected": rejected, "estimate": estimate}
+    if estimate > args.budget:
+        out["skipped"] = f"estimated peak {fmt_bytes(estimate)} is over the budget {fmt_bytes(args.budget)}"
+        return out
+
+    state_times, model_times = [], []
+    for r in range(args.repeats):
+        gc.collect()
+        start = time.perf_counter()
+        state = initial_state(params, np.random.default_rng(r))
+        state_times.append(time.perf_counter() - start)
+        del state
+        gc.collect()
+        start = time.perf_counter()
+        model = PartnershipModel(params, rng=r)
+        model_times.append(time.perf_counter() - start)
+        del model
+    # Where a model build's time goes: one more build under cProfile.
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    model = PartnershipModel(params, rng=7)
+    profiler.disable()
+    del model
+    stats = pstats.Stats(profiler).stats
+    total = sum(v[2] for v in stats.values())
+
+    def share(file: str, name: str) -> float:
+        return sum(v[3] for k, v in stats.items() if k[0].endswith(file) and k[2] == name) / total
+
+    shares = {"initial_state": share("sim/state.py", "initial_state"), "recorder row 0": share("sim/record.py", "record")}
+    shares["the rest (agents, Mesa)"] = max(0.0, 1.0 - sum(shares.values()))
+    gc.collect()
+    state, peak = _peak(lambda: initial_state(params, np.random.default_rng(99)))
+    state_bytes = sum(a.nbytes for group in (state.orgs, state.pairs) for a in vars(group).values())
+    del state
+    med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+    n = args.repeats
+    return {**out, "initial_state_s": med(state_times), "model_s": med(model_times), "state_bytes": state_bytes,
+            "initial_state_peak": peak, "maxrss": maxrss_bytes(), "shares": shares,
+            "how": f"median of {n} build{'s' if n != 1 else ''} (no warm-up: a build is a one-off), in a child process"}
+
+
+def do_step(args) -> dict:
+    import numpy as np
+
+    from benchmarks.cases import build_model
+    from sim.draws import StepDraws
+    from sim.step import advance
+
+    model, params = build_model(args.count, 0)
+    state = model.state
+    rng = np.random.default_rng(5)
+    advance(state, params, StepDraws.sample(rng, args.count), 1)  # warm-up
+    times = []
+    for _ in range(args.repeats):
+        draws = StepDraws.sample(rng, args.count)
+        start = time.perf_counter()
+        advance(state, params, draws, 1)
+        times.append(time.perf_counter() - start)
+        del draws
+    times.sort()
+    return {"median_s": times[len(times) // 2], "maxrss": maxrss_bytes(),
+            "how": f"median of {len(times)} after 1 warm-up, in a child process, fresh draws per repeat"}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.child")
+    sub = parser.add_subparsers(dest="what", required=True)
+    p = sub.add_parser("sweep")
+    p.add_argument("--spec", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--workers", type=int, required=True)
+    p = sub.add_parser("build")
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--budget", type=float, default=6e9)
+    p = sub.add_parser("step")
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args(argv)
+    result = {"sweep": do_sweep, "build": do_build, "step": do_step}[args.what](args)
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
