@@ -105,7 +105,8 @@ OVEREXTENSION_LOSS = 58
 RECOVERY = 59
 MIN_MEMBERS = 60
 INSTITUTION_STAKE = 61
-PACKED_SIZE = 62
+SAME_STANDARDS = 62
+PACKED_SIZE = 63
 
 _PACKED: dict[int, tuple[Params, np.ndarray]] = {}
 
@@ -133,13 +134,13 @@ def pack(params: Params) -> np.ndarray:
         MANDATE_PRESSURE: fund.mandate_pressure, COMPETITION: fund.competition, CLIMB_RATE: c.climb_rate,
         FALL_RATE: c.fall_rate, HOLD_MARGIN: c.hold_margin, CONTINUOUS_COMMUNICATION: ci.continuous_communication,
         LEARNING_CULTURE: ci.learning_culture, RELIABILITY: tr.reliability, GAIN: tr.gain, LOSS: tr.loss,
-        EXCLUSION_LOSS: tr.exclusion_loss, RIVALRY_LOSS: tr.rivalry_loss, OWNERSHIP_TIME: mem.ownership_time,
+        EXCLUSION_LOSS: governance.exclusion_trust_loss(tr.exclusion_loss, gov.mutual_respect), RIVALRY_LOSS: tr.rivalry_loss, OWNERSHIP_TIME: mem.ownership_time,
         TIE_VALUE: mem.tie_value, VOICE_VALUE: mem.voice_value, FUNDING_VALUE: mem.funding_value,
         OUTCOME_VALUE: mem.outcome_value, TIME_VALUE: mem.time_value, LETDOWN_VALUE: mem.letdown_value,
         MEMORY: mem.memory, LEAVE_RATE: mem.leave_rate, SELF_SELECTION: params.organizations.self_selection,
         PARTNER_GAIN: cap.partner_gain, LEARNING_RATE: cap.learning_rate, OVEREXTENSION_LOSS: cap.overextension_loss,
         RECOVERY: cap.recovery, MIN_MEMBERS: params.partnership.min_members,
-        INSTITUTION_STAKE: membership.INSTITUTION_STAKE,
+        INSTITUTION_STAKE: membership.INSTITUTION_STAKE, SAME_STANDARDS: ci.same_standards,
     }
     for index, value in scalars.items():
         p[index] = value
@@ -350,6 +351,7 @@ def _month(community, budget, base_time, sector, capacity, capacity_start, guard
     n_kept = 0
     n_broken = 0
     reliability = p[RELIABILITY]
+    unhedged = 1.0 - p[SAME_STANDARDS]
     for i in range(n):
         hedge = reliability / max(strain[i], 1.0)
         for j in range(n):
@@ -364,7 +366,7 @@ def _month(community, budget, base_time, sector, capacity, capacity_start, guard
                 need_turf = turf_full[lv]
                 trust_gap = max(need_trust - mutual_trust, 0.0) / need_trust if need_trust > 0 else 0.0
                 turf_gap = max(need_turf - will, 0.0) / need_turf if need_turf > 0 else 0.0
-                gap = max(trust_gap, turf_gap)
+                gap = max(trust_gap, turf_gap) * unhedged
             if u_keep[i, j] < hedge * (1.0 - gap):
                 kept[i, j] = True
                 n_kept += 1

@@ -158,6 +158,9 @@ class Governance:
                                   source="000, 003")
     meeting_time: float = param(0.004, low=0.0, high=1.0, unit="time units / voice / month",
                                 doc="staff time each member spends in meetings per month, per member voice heard (unweighted)", source="003")
+    mutual_respect: float = param(0.0, low=0.0, high=1.0,
+                                  doc="respect that lets partners reveal and heal the hurt of being left out of a decision",
+                                  source="000")
     backbone_share: float = param(0.15, low=0.0, high=1.0, doc="share of the grant paying the backbone's dedicated staff", source="003")
 
 
@@ -169,6 +172,9 @@ class CollectiveImpact:
     continuous_communication: float = param(0.0, low=0.0, high=1.0, doc="more frequent exchanges between partners", source="003")
     learning_culture: float = param(0.0, low=0.0, high=1.0, doc="learning from failure: a broken commitment costs less trust",
                                     source="003")
+    same_standards: float = param(0.0, low=0.0, high=1.0,
+                                  doc="everyone held to the same standard: hedging on what a level demands is called out",
+                                  source="003")
 
 
 @dataclass(frozen=True)

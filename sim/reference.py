@@ -494,6 +494,8 @@ def advance_reference(state: State, params: Params, draws: StepDraws, month: int
             if i == j or not interacting[i][j]:
                 continue
             gap = commitment_gap(level[i][j], T_m(i, j), W[i][j], full_trust_required, full_turf_required)
+            # 7.4: holding everyone to the same standard calls out that share of the hedging.
+            gap = gap * (1.0 - ci.same_standards)
             if u_keep[i][j] < keep_probability(params.trust.reliability, strain[i], gap):
                 kept[i][j] = True
             else:
@@ -502,13 +504,15 @@ def advance_reference(state: State, params: Params, draws: StepDraws, month: int
     excluded = [excluded_from_decision(active[i], v[i], u_exclusion[i]) for i in orgs]
     d = dominance(w, active, n_active)
     loss_ = params.trust.loss * (1.0 - CI_BOOST * ci.learning_culture)
+    # 7.1: mutual respect reveals and heals the hurt of being left out.
+    exclusion_loss = params.trust.exclusion_loss * (1.0 - params.governance.mutual_respect)
     T_new = [[0.0] * N for _ in orgs]
     for i in orgs:
         for j in orgs:
             if i == j:
                 continue  # diagonal stays 0
             T_new[i][j] = updated_trust(T[i][j], kept[j][i], broken[j][i], params.trust.gain, loss_, excluded[i], d[j],
-                                        params.trust.exclusion_loss, rivals[i][j], params.trust.rivalry_loss)
+                                        exclusion_loss, rivals[i][j], params.trust.rivalry_loss)
 
     # 5. Continuum (7.5), on the old trust and willingness ---------------------------------------------
     level_new = [row[:] for row in level]

@@ -174,7 +174,8 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     # Commitments are judged against what a level really demands, whatever a mandate let the pair skip.
     gap = trust.commitment_gap(pairs.level, mutual_trust, will, np.array([0.0, *c.trust_required]),
                                np.array([0.0, *c.turf_required]))
-    keep_prob = trust.keep_probability(params.trust.reliability, strain, gap)
+    keep_prob = trust.keep_probability(params.trust.reliability, strain,
+                                       trust.hedged(gap, params.collective_impact.same_standards))
     kept, broken = trust.commitment_outcomes(interacting, keep_prob, draws.keep)
     excluded = governance.exclusion(voices, active, draws.exclusion)
     deciders = governance.dominance(weights, active)
@@ -182,7 +183,8 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     rivals = symmetric_events(draws.rivalry, np.where(same_sector, fund.competition, 0.0))
     loss = params.trust.loss * (1.0 - 0.5 * params.collective_impact.learning_culture)
     new_trust = trust.updated_trust(pairs.trust, kept, broken, params.trust.gain, loss, excluded, deciders,
-                                    params.trust.exclusion_loss, rivals, params.trust.rivalry_loss)
+                                    governance.exclusion_trust_loss(params.trust.exclusion_loss, gov.mutual_respect),
+                                    rivals, params.trust.rivalry_loss)
 
     # 5. continuum
     move = continuum.level_moves(pairs.level, pairs.months_at_level, mutual_trust, mutual_will, slack, overload,

@@ -832,3 +832,18 @@ def test_symmetric_events_use_upper_triangle():
     draws = np.array([[0.0, 0.1, 0.9], [0.0, 0.0, 0.1], [0.0, 0.9, 0.0]])
     events = symmetric_events(draws, np.full((3, 3), 0.5))
     assert_array_equal(events, [[False, True, False], [True, False, True], [False, True, False]])
+
+
+# --------------------------------------------------------------------------- mutuality and same standards
+
+def test_same_standards_calls_out_hedging():
+    gap = np.array([[0.0, 0.4], [0.8, 0.0]])
+    assert_allclose(trust.hedged(gap, 0.0), gap)
+    assert_allclose(trust.hedged(gap, 0.75), gap * 0.25)
+    assert_allclose(trust.hedged(gap, 1.0), np.zeros_like(gap))
+
+
+def test_mutual_respect_heals_the_hurt_of_exclusion():
+    assert governance.exclusion_trust_loss(0.2, 0.0) == pytest.approx(0.2)
+    assert governance.exclusion_trust_loss(0.2, 0.5) == pytest.approx(0.1)
+    assert governance.exclusion_trust_loss(0.2, 1.0) == 0.0

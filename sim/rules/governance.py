@@ -89,6 +89,11 @@ def exclusion(voices: np.ndarray, active: np.ndarray, draws: np.ndarray) -> np.n
     return active & (draws < 1.0 - voices)
 
 
+def exclusion_trust_loss(exclusion_loss: float, mutual_respect: float) -> float:
+    """Trust an excluded member loses in the deciders: mutual respect reveals and heals the hurt (seed 000)."""
+    return exclusion_loss * (1.0 - mutual_respect)
+
+
 def dominance(weights: np.ndarray, active: np.ndarray) -> np.ndarray:
     """How much each member is one of the deciders: authority above an equal share, scaled so the top is 1."""
     n_active = int(active.sum())

@@ -44,6 +44,14 @@ def commitment_gap(level: np.ndarray, mutual_trust: np.ndarray, willingness: np.
     return np.where(tied, np.maximum(trust_gap, turf_gap), 0.0)
 
 
+def hedged(gap: np.ndarray | float, same_standards: float):
+    """The part of a commitment gap that is hedged: holding everyone to the same standard calls out the rest.
+
+    Source: "hold everyone accountable to the same standard" (seed 003).
+    """
+    return gap * (1.0 - same_standards)
+
+
 def commitment_outcomes(interacting: np.ndarray, keep_prob: np.ndarray, keep_draws: np.ndarray):
     """``(kept, broken)`` boolean matrices; ``kept[i, j]``: i kept a commitment to j this month."""
     keeps = keep_draws < keep_prob
