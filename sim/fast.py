@@ -649,23 +649,15 @@ def advance_fast(state: State, params: Params, draws: StepDraws, month: int) -> 
         phase, scale_step = phases.SCALE, month
     engaged = engaged_sum / community_start if community_start else 0.0
     reach = community.reach_without_community + (1.0 - community.reach_without_community) * engaged
-    # phases.updated_outcome, with its np.clip (a few microseconds on a scalar) written as min/max
-    outcome = pship.community_outcome
-    room = 1.0 - outcome
-    gained = (community.outcome_gain * program_work * reach * room
-              + (community.public_upkeep * room if pship.phase == phases.SCALE else 0.0))
-    outcome = min(max(outcome + gained - community.outcome_decay * outcome, 0.0), 1.0)
+    outcome = phases.updated_outcome(pship.community_outcome, program_work, reach, pship.phase == phases.SCALE,
+                                     community.outcome_gain, community.outcome_decay, community.public_upkeep)
 
     collapse_step, cause = pship.collapse_step, pship.collapse_cause
     if collapsed_now:
         collapse_step, cause = month, membership.collapse_cause(mean_trust, funded)
-    still_funded, grant_month, renewed = funding.advance_grant(funded, pship.grant_month, fund.grant_months,
-                                                               fund.renewal_probability, draws.renewal)
-    if collapse_step is not None:
-        still_funded, renewed = False, False
-    funding_end_step = pship.funding_end_step
-    if funded and not still_funded and funding_end_step is None:
-        funding_end_step = month
+    still_funded, grant_month, renewed, funding_end_step = funding.close_month(
+        funded, pship.grant_month, pship.funding_end_step, month, collapse_step is not None,
+        fund.grant_months, fund.renewal_probability, draws.renewal)
 
     new_state = State(
         orgs=OrgState(sector=orgs.sector, community=orgs.community, budget=orgs.budget, base_time=orgs.base_time,

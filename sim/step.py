@@ -245,14 +245,9 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     new_months[gone, :] = 0
     new_months[:, gone] = 0
 
-    still_funded, grant_month, renewed = funding.advance_grant(funded, pship.grant_month, fund.grant_months,
-                                                               fund.renewal_probability, draws.renewal)
-    if collapse_step is not None:
-        # A dissolved partnership receives no more money, and a renewal it cannot use is not counted.
-        still_funded, renewed = False, False
-    funding_end_step = pship.funding_end_step
-    if funded and not still_funded and funding_end_step is None:
-        funding_end_step = month
+    still_funded, grant_month, renewed, funding_end_step = funding.close_month(
+        funded, pship.grant_month, pship.funding_end_step, month, collapse_step is not None,
+        fund.grant_months, fund.renewal_probability, draws.renewal)
 
     new_state = State(
         orgs=replace(orgs, capacity=new_capacity, active=new_active, satisfaction=satisfaction),

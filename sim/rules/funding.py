@@ -29,6 +29,22 @@ def advance_grant(funded: bool, grant_month: int, grant_months: int, renewal_pro
     return False, grant_month, False
 
 
+def close_month(funded: bool, grant_month: int, funding_end_step: int | None, month: int, collapsed: bool,
+                grant_months: int, renewal_probability: float, renewal_draw: float):
+    """The grant clock at the end of a month: ``(funded, grant_month, renewed, funding_end_step)``.
+
+    A dissolved partnership receives no more money, and a renewal it cannot use is not counted.
+    ``funding_end_step`` is the last month money flowed.
+    """
+    still_funded, grant_month, renewed = advance_grant(funded, grant_month, grant_months, renewal_probability,
+                                                       renewal_draw)
+    if collapsed:
+        still_funded, renewed = False, False
+    if funded and not still_funded and funding_end_step is None:
+        funding_end_step = month
+    return still_funded, grant_month, renewed, funding_end_step
+
+
 def backbone_staffed(mode: str, funded: bool, backbone_share: float) -> bool:
     """A backbone has dedicated staff only while grant money pays for them."""
     return mode == "backbone" and funded and backbone_share > 0

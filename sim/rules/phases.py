@@ -101,4 +101,4 @@ def updated_outcome(outcome: float, program_work: float, reach: float, scaled: b
     public delivery raise it; it decays without upkeep."""
     room = 1.0 - outcome
     gained = outcome_gain * program_work * reach * room + (public_upkeep * room if scaled else 0.0)
-    return float(np.clip(outcome + gained - outcome_decay * outcome, 0.0, 1.0))
+    return min(max(outcome + gained - outcome_decay * outcome, 0.0), 1.0)
