@@ -60,6 +60,7 @@ REQUIRED_COLUMNS = ("reached_scale", "collapsed", "collapse_step")
 SAMPLED_METHODS = ("latin_hypercube", "sobol", "morris")
 MAX_TABLE_POINTS = 60      # above this many design points, tables are per knob value instead
 MAX_GROUPS = 8             # a numeric knob with more distinct values than this is binned for lines and tables
+MAX_POINTS = 16            # ... and for point plots with error bars
 BINS = 4
 OUTCOME_NAMES = {
     "reached_scale": "Reached scale",
@@ -454,8 +455,12 @@ def plot_survival(study: Study, knob: str | None) -> Any:
 
 
 def plot_outcomes(study: Study, knob: str) -> Any:
-    """Shares reaching scale, collapsing and sustained after the grant against ``knob``, with Wilson intervals."""
-    groups = groups_of(study.ok, knob)
+    """Shares reaching scale, collapsing and sustained after the grant against ``knob``, with Wilson intervals.
+
+    Points with error bars stay readable for more values than lines do, so a grid of up to
+    ``MAX_POINTS`` values is drawn value by value rather than binned.
+    """
+    groups = groups_of(study.ok, knob, max_groups=MAX_POINTS)
     frame = _with_group(study.ok, groups)
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     index = {label: i for i, label in enumerate(groups.order)}
