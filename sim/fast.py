@@ -631,7 +631,7 @@ def advance_fast(state: State, params: Params, draws: StepDraws, month: int) -> 
     kept, broken, departures, collapsed_now = counts.tolist()
 
     # The partnership's scalars, as sim.step.advance computes them (mostly with the same rule functions).
-    gov, fund, part, community = params.governance, params.funding, params.partnership, params.community
+    gov, fund, community = params.governance, params.funding, params.community
     count = state.count
     staffed = funding.backbone_staffed(gov.mode, funded, gov.backbone_share)
     efficiency = governance.decision_efficiency(at_table, gov.deliberation_capacity, staffed)
@@ -640,15 +640,9 @@ def advance_fast(state: State, params: Params, draws: StepDraws, month: int) -> 
     work = 0.0 if (pairs_possible <= 0 or not tied_pairs) else efficiency * work_sum / pairs_possible
     community_start = int(np.count_nonzero(orgs.community))
     organizing = organizing_sum / community_start if community_start else 0.0
-    phase, assessment, evidence, policy, program_work = phases.advance(
-        pship.phase, pship.assessment, pship.evidence, pship.policy, work, part.advocacy, organizing,
-        params.collective_impact.shared_measurement, part.assessment_work, part.demonstration_work)
-    scale_step = pship.scale_step
-    if draws.adoption < phases.adoption_chance(phase, policy, part.policy_work, params.public_sector.receptivity,
-                                               params.public_sector.adoption_rate):
-        phase, scale_step = phases.SCALE, month
-    engaged = engaged_sum / community_start if community_start else 0.0
-    reach = community.reach_without_community + (1.0 - community.reach_without_community) * engaged
+    phase, assessment, evidence, policy, program_work, scale_step = phases.month_of_goals(
+        pship, work, organizing, params, draws.adoption, month)
+    reach = phases.reach_from_engagement(engaged_sum, community_start, community.reach_without_community)
     outcome = phases.updated_outcome(pship.community_outcome, program_work, reach, pship.phase == phases.SCALE,
                                      community.outcome_gain, community.outcome_decay, community.public_upkeep)
 

@@ -205,13 +205,8 @@ def advance(state: State, params: Params, draws: StepDraws, month: int) -> tuple
     work = phases.joint_work(pairs.level, orgs.capacity, effort, work_per_level, pairs_possible, efficiency)
     community_start = int(orgs.community.sum())
     organizing = phases.organizing_power(orgs.capacity, voices, orgs.community, active, community_start)
-    phase, assessment, evidence, policy, program_work = phases.advance(
-        pship.phase, pship.assessment, pship.evidence, pship.policy, work, part.advocacy, organizing,
-        params.collective_impact.shared_measurement, part.assessment_work, part.demonstration_work)
-    scale_step = pship.scale_step
-    if draws.adoption < phases.adoption_chance(phase, policy, part.policy_work, params.public_sector.receptivity,
-                                               params.public_sector.adoption_rate):
-        phase, scale_step = phases.SCALE, month
+    phase, assessment, evidence, policy, program_work, scale_step = phases.month_of_goals(
+        pship, work, organizing, params, draws.adoption, month)
 
     # 8. community outcome
     reach = phases.community_reach(voices, orgs.community, active, community_start, params.community.reach_without_community)

@@ -56,7 +56,13 @@ def community_reach(voices: np.ndarray, community: np.ndarray, active: np.ndarra
     reaches the community through its own organizations, in proportion to
     their say. Without them, institutions reach only ``floor`` of it.
     """
-    engaged = float(np.sum(np.where(active & community, voices, 0.0))) / community_start if community_start else 0.0
+    engaged = float(np.sum(np.where(active & community, voices, 0.0)))
+    return reach_from_engagement(engaged, community_start, floor)
+
+
+def reach_from_engagement(engaged_voices: float, community_start: int, floor: float) -> float:
+    """:func:`community_reach` from the summed voices of the active community organizations."""
+    engaged = engaged_voices / community_start if community_start else 0.0
     return floor + (1.0 - floor) * engaged
 
 
@@ -86,6 +92,22 @@ def advance(phase: int, assessment: float, evidence: float, policy: float, work:
         program_work = work
         evidence += work * (1.0 + 0.5 * measurement)
     return phase, assessment, evidence, policy, program_work
+
+
+def month_of_goals(pship, work: float, organizing: float, params, adoption_draw: float, month: int):
+    """This month's progress on the goals and the public sector's adoption draw.
+
+    Returns ``(phase, assessment, evidence, policy, program_work, scale_step)``.
+    """
+    part = params.partnership
+    phase, assessment, evidence, policy, program_work = advance(
+        pship.phase, pship.assessment, pship.evidence, pship.policy, work, part.advocacy, organizing,
+        params.collective_impact.shared_measurement, part.assessment_work, part.demonstration_work)
+    scale_step = pship.scale_step
+    if adoption_draw < adoption_chance(phase, policy, part.policy_work, params.public_sector.receptivity,
+                                       params.public_sector.adoption_rate):
+        phase, scale_step = SCALE, month
+    return phase, assessment, evidence, policy, program_work, scale_step
 
 
 def adoption_chance(phase: int, policy: float, policy_work: float, receptivity: float, adoption_rate: float) -> float:
