@@ -168,13 +168,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_output_dir(out_dir)
 
     result = sim.run(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides)
+    paths = _write(lambda: write_run(result, out_dir), out_dir, "output")
+    print(format_summary(result.summary))
+    return _list_written(paths, out_dir)
+
+
+def _write(write, out_dir: Path, what: str) -> list:
+    """Call ``write()``; an OSError becomes one line naming the path that failed."""
     try:
-        paths = write_run(result, out_dir)
+        return write()
     except OSError as error:
         where = error.filename if error.filename is not None else out_dir
-        raise CliError(f"{where}: cannot write output ({error.strerror or error})") from None
+        raise CliError(f"{where}: cannot write {what} ({error.strerror or error})") from None
 
-    print(format_summary(result.summary))
+
+def _list_written(paths, out_dir: Path) -> int:
     print(f"wrote {len(paths)} files to {out_dir}:")
     for path in paths:
         print(f"  {path}")
@@ -245,16 +253,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         load_study(args.results)  # bad input fails before anything is created
         _check_output_dir(out_dir)
-        paths = write_report(args.results, out_dir)
+        paths = _write(lambda: write_report(args.results, out_dir), out_dir, "report")
     except ReportError as error:
         raise CliError(str(error)) from None
-    except OSError as error:
-        where = error.filename if error.filename is not None else out_dir
-        raise CliError(f"{where}: cannot write report ({error.strerror or error})") from None
-    print(f"wrote {len(paths)} files to {out_dir}:")
-    for path in paths:
-        print(f"  {path}")
-    return 0
+    return _list_written(paths, out_dir)
 
 
 
@@ -284,15 +286,8 @@ def cmd_lesson(args: argparse.Namespace) -> int:
         raise _blame_flag(error, args) from None
     out_dir = args.out if args.out is not None else Path("results") / "lesson"
     _check_output_dir(out_dir)
-    try:
-        paths = write_lesson(lesson.name, out_dir, seed=args.seed, steps=args.steps)
-    except OSError as error:
-        where = error.filename if error.filename is not None else out_dir
-        raise CliError(f"{where}: cannot write lesson ({error.strerror or error})") from None
-    print(f"wrote {len(paths)} files to {out_dir}:")
-    for path in paths:
-        print(f"  {path}")
-    return 0
+    paths = _write(lambda: write_lesson(lesson.name, out_dir, seed=args.seed, steps=args.steps), out_dir, "lesson")
+    return _list_written(paths, out_dir)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -881,32 +881,25 @@ def section_sensitivity(study: Study, indices: dict[str, pd.DataFrame], reason: 
                   "its interactions with the others. ± is the 95% bootstrap half-width. Run-to-run noise that the "
                   "replicates do not average away adds the same amount to every total index; indices of an outcome "
                   "that barely varies, or from few samples, are noisy; small negative first-order values mean zero.", ""]
-        header = ["Knob"] + [f"{OUTCOME_NAMES.get(o, o.replace('_', ' ').capitalize())}: {kind}"
-                             for o in indices for kind in ("first order", "total")]
-        names = indices[next(iter(indices))]["name"]
-        rows = []
-        for i, name in enumerate(names):
-            cells = [name]
-            for table in indices.values():
-                cells.append(f"{_num(table['S1'].iloc[i])} ± {_num(table['S1_conf'].iloc[i])}")
-                cells.append(f"{_num(table['ST'].iloc[i])} ± {_num(table['ST_conf'].iloc[i])}")
-            rows.append(cells)
+        columns = {
+            "first order": lambda t, i: f"{_num(t['S1'].iloc[i])} ± {_num(t['S1_conf'].iloc[i])}",
+            "total": lambda t, i: f"{_num(t['ST'].iloc[i])} ± {_num(t['ST_conf'].iloc[i])}",
+        }
     else:
         lines += ["Morris screening from the design-point means (replicates averaged; reaching scale and collapsing "
                   "as shares). `mu*` is the mean absolute elementary effect: the change in the outcome per full range "
                   "of the knob, from one-step moves on the Morris grid (± 95% bootstrap half-width); `sigma` is how "
                   "much that effect varies with the other knobs (interactions, non-linearity). Run-to-run noise that "
                   "the replicates do not average away inflates both.", ""]
-        header = ["Knob"] + [f"{OUTCOME_NAMES.get(o, o.replace('_', ' ').capitalize())}: {kind}"
-                             for o in indices for kind in ("mu*", "sigma")]
-        names = indices[next(iter(indices))]["name"]
-        rows = []
-        for i, name in enumerate(names):
-            cells = [name]
-            for table in indices.values():
-                cells.append(f"{_num(table['mu_star'].iloc[i], 3)} ± {_num(table['mu_star_conf'].iloc[i], 3)}")
-                cells.append(_num(table["sigma"].iloc[i], 3))
-            rows.append(cells)
+        columns = {
+            "mu*": lambda t, i: f"{_num(t['mu_star'].iloc[i], 3)} ± {_num(t['mu_star_conf'].iloc[i], 3)}",
+            "sigma": lambda t, i: _num(t["sigma"].iloc[i], 3),
+        }
+    header = ["Knob"] + [f"{OUTCOME_NAMES.get(o, o.replace('_', ' ').capitalize())}: {kind}"
+                         for o in indices for kind in columns]
+    names = indices[next(iter(indices))]["name"]
+    rows = [[name] + [cell(table, i) for table in indices.values() for cell in columns.values()]
+            for i, name in enumerate(names)]
     lines += [_markdown_table(header, rows), ""]
     return "\n".join(lines)
 
