@@ -310,15 +310,20 @@ def _problem(problem: dict) -> dict:
 
 
 def sobol_indices(problem: dict, Y: Sequence[float], calc_second_order: bool = False, confidence: float = 0.95,
-                  num_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+                  num_resamples: int = 1000, seed: int = 1) -> pd.DataFrame:
     """First-order and total Sobol indices (SALib ``sobol.analyze``) for outputs ``Y`` of a Saltelli sample.
 
     ``Y`` is in sample order: ``N * (k + 2)`` values (``N * (2k + 2)`` with
     second order). Columns: ``name``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``
     (the ``_conf`` columns are half-widths of the ``confidence`` interval).
-    An output that never varies gives NaN indices.
+    An output that never varies gives NaN indices. ``seed`` seeds the bootstrap
+    of the intervals; it must not be 0, which SALib's ``sobol.analyze`` reads as
+    "no seed" (``if seed:``), so the same inputs would give other intervals.
     """
     from SALib.analyze import sobol
+
+    if seed == 0:
+        raise ValueError("seed 0 leaves SALib's Sobol bootstrap unseeded; use another seed")
 
     problem = _problem(problem)
     y = np.asarray(Y, dtype=float)
