@@ -8,18 +8,21 @@ the step stays vectorized.
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 from sim.params import LEVELS, SECTORS
 
 
-class Organization(mesa.Agent):
+class _Handle(mesa.Agent):
+    """An organization's index into arrays the model owns, and the attributes that never change."""
+
     def __init__(self, model, index: int):
         super().__init__(model)
         self.index = index
 
     @property
     def _orgs(self):
-        return self.model.state.orgs
+        raise NotImplementedError
 
     @property
     def sector(self) -> str:
@@ -32,6 +35,17 @@ class Organization(mesa.Agent):
     @property
     def budget(self) -> float:
         return float(self._orgs.budget[self.index])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.index}, {self.sector})"
+
+
+class Organization(_Handle):
+    """A member of one partnership (:class:`sim.model.PartnershipModel`)."""
+
+    @property
+    def _orgs(self):
+        return self.model.state.orgs
 
     @property
     def capacity(self) -> float:
@@ -56,5 +70,47 @@ class Organization(mesa.Agent):
         level = int(self.model.state.pairs.level[self.index, other.index])
         return LEVELS[level] if level >= 0 else None
 
-    def __repr__(self) -> str:
-        return f"Organization({self.index}, {self.sector})"
+
+
+class RegionalOrganization(_Handle):
+    """An organization of a region (:class:`sim.ecosystem.EcosystemModel`): a thin handle on the region's arrays.
+
+    While it belongs to a partnership, its capacity and trust in fellow members live in that
+    partnership's state; the region's arrays hold them again when it leaves.
+    """
+
+    @property
+    def _orgs(self):
+        return self.model.orgs
+
+    @property
+    def partnership(self) -> int | None:
+        """Index of the partnership it belongs to now, or None."""
+        index = int(self.model.partnership_of[self.index])
+        return index if index >= 0 else None
+
+    def _row(self):
+        index = self.partnership
+        if index is None:
+            return None, None
+        partnership = self.model.partnerships[index]
+        return partnership, int(np.flatnonzero(partnership.members == self.index)[0])
+
+    @property
+    def capacity(self) -> float:
+        partnership, row = self._row()
+        if partnership is None:
+            return float(self._orgs.capacity[self.index])
+        return float(partnership.state.orgs.capacity[row])
+
+    def knows(self, other: "RegionalOrganization") -> bool:
+        return bool(self.model.ties.lookup(np.array([self.index]), np.array([other.index]))[0][0])
+
+    def trust_in(self, other: "RegionalOrganization") -> float | None:
+        """Trust in ``other``: in their partnership if they share one, else on the region's record (None: strangers)."""
+        partnership, row = self._row()
+        if partnership is not None and other.partnership == partnership.index:
+            other_row = int(np.flatnonzero(partnership.members == other.index)[0])
+            return float(partnership.state.pairs.trust[row, other_row])
+        known, trust = self.model.ties.lookup(np.array([self.index]), np.array([other.index]))
+        return float(trust[0]) if known[0] else None

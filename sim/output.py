@@ -30,6 +30,8 @@ TIMESERIES = "timeseries.csv"
 SUMMARY = "summary.json"
 FIGURES = "figures"
 FIGURE_NAMES = ("levels.png", "trust.png", "phases.png")
+PARTNERSHIPS = "partnerships.csv"
+ECOSYSTEM_FIGURE_NAMES = ("partnerships.png",)
 
 FIGSIZE = (9.0, 5.0)
 DPI = 100
@@ -50,6 +52,8 @@ def _month(value: Any) -> str:
 
 def format_summary(summary: dict) -> str:
     """A short, plain-language account of one run (a handful of lines)."""
+    if "partnerships_formed" in summary:
+        return format_region(summary)
     lines = [f"scenario {summary.get('scenario')}, seed {summary.get('seed')}, {summary.get('steps')} months"]
 
     if summary.get("reached_scale"):
@@ -132,26 +136,35 @@ def _write_summary(summary: dict, path: Path) -> None:
 
 
 def write_run(result: RunResult, out_dir: Path) -> list[Path]:
-    """Write the time series, the summary and three figures into ``out_dir``; return the paths written.
+    """Write the time series, the summary and the figures into ``out_dir``; return the paths written.
 
-    Files already in ``out_dir`` with the same names are replaced; other files
+    An ecosystem run also writes ``partnerships.csv`` (one row per partnership) and its figures
+    show the region. Files already in ``out_dir`` with the same names are replaced; other files
     there are left alone.
     """
+    if result.is_ecosystem:
+        figures = ((ECOSYSTEM_FIGURE_NAMES[0], plot_region),)
+        tables = ((TIMESERIES, result.timeseries), (PARTNERSHIPS, result.partnerships))
+    else:
+        figures = tuple((name, lambda result, plot=plot: plot(result.timeseries, result.summary))
+                        for name, plot in zip(FIGURE_NAMES, (plot_levels, plot_trust, plot_phases)))
+        tables = ((TIMESERIES, result.timeseries),)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
         (staging / FIGURES).mkdir()
-        _write_timeseries(result.timeseries, staging / TIMESERIES)
+        for name, frame in tables:
+            _write_timeseries(frame, staging / name)
         _write_summary(result.summary, staging / SUMMARY)
-        for name, draw in zip(FIGURE_NAMES, (plot_levels, plot_trust, plot_phases)):
-            figure = draw(result.timeseries, result.summary)
+        for name, draw in figures:
+            figure = draw(result)
             try:
                 figure.savefig(staging / FIGURES / name, dpi=DPI, format="png", metadata=PNG_METADATA)
             finally:
                 plt.close(figure)
 
-        relative = [Path(TIMESERIES), Path(SUMMARY), *(Path(FIGURES) / name for name in FIGURE_NAMES)]
+        relative = [*(Path(name) for name, _ in tables), Path(SUMMARY), *(Path(FIGURES) / name for name, _ in figures)]
         out_dir.mkdir(exist_ok=True)
         (out_dir / FIGURES).mkdir(exist_ok=True)
         written = []
@@ -268,4 +281,75 @@ def plot_phases(frame, summary: dict):
     return fig
 
 
-__all__ = ["format_summary", "plot_levels", "plot_phases", "plot_trust", "summary_json", "write_run"]
+def plot_region(result: RunResult):
+    """A region's partnerships over time (live, reached scale, collapsed) and the fate of each call's cohort."""
+    frame, table, summary = result.timeseries, result.partnerships, result.summary
+    months = _months(frame)
+    fig, (ax, cohorts) = plt.subplots(2, 1, figsize=(FIGSIZE[0], FIGSIZE[1] * 1.5), dpi=DPI, layout="constrained",
+                                      gridspec_kw=dict(height_ratios=(3, 2)))
+    series = (
+        ("partnerships_live", "Live partnerships", "0.15", "-"),
+        ("partnerships_at_scale", "Reached scale (running total)", SCALE_STYLE["color"], "-"),
+        ("partnerships_collapsed", "Collapsed (running total)", COLLAPSE_STYLE["color"], "-"),
+    )
+    for column, label, colour, style in series:
+        ax.step(months, frame[column].to_numpy(), where="post", label=label, color=colour, linestyle=style, linewidth=1.8)
+    _finish(ax, months)
+    ax.set_xlabel("Time (months since the region's first call)")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("Partnerships (count)")
+    ax.set_title(f"Partnerships in a region of {summary.get('organizations'):,} organizations: "
+                 f"scenario {summary.get('scenario')}, seed {summary.get('seed')}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
+
+    # Each call's cohort: how many reached scale, collapsed, or are still working without scale.
+    formed = table["formed_step"].to_numpy()
+    calls = np.unique(formed)
+    scaled = np.array([int(table["reached_scale"][formed == c].sum()) for c in calls])
+    fell = np.array([int((table["collapsed"] & ~table["reached_scale"])[formed == c].sum()) for c in calls])
+    total = np.array([int((formed == c).sum()) for c in calls])
+    other = total - scaled - fell
+    x = calls + 1
+    width = max(1.0, 0.6 * (np.diff(x).min() if x.size > 1 else 12))
+    cohorts.bar(x, scaled, width, color=SCALE_STYLE["color"], label="reached scale")
+    cohorts.bar(x, fell, width, bottom=scaled, color=COLLAPSE_STYLE["color"], label="collapsed without scale")
+    cohorts.bar(x, other, width, bottom=scaled + fell, color="0.75", label="neither (yet)")
+    cohorts.set_xlim(ax.get_xlim())
+    cohorts.set_xlabel("Month of the call that funded them")
+    cohorts.set_ylabel("Partnerships (count)")
+    cohorts.set_title("What became of each call's partnerships by the end of the run")
+    cohorts.grid(True, axis="y", color="0.9", linewidth=0.8)
+    cohorts.set_axisbelow(True)
+    cohorts.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
+    return fig
+
+
+def format_region(summary: dict) -> str:
+    """A short, plain-language account of one region's run."""
+    formed = summary.get("partnerships_formed") or 0
+    lines = [f"scenario {summary.get('scenario')}, seed {summary.get('seed')}, {summary.get('steps')} months, "
+             f"{summary.get('organizations'):,} organizations "
+             f"({summary.get('initial_acquainted_pairs'):,} pairs knew each other at the start)"]
+    if not formed:
+        lines.append("no partnership formed")
+        return "\n".join(lines)
+
+    def share(count: int) -> str:
+        return f"{count} of {formed} ({100.0 * count / formed:.0f}%)"
+
+    lines.append(f"{formed} partnerships formed; {summary.get('partnerships_live_at_end')} still working at the end")
+    months = summary.get("median_months_to_scale")
+    lines.append(f"reached scale: {share(summary['partnerships_reached_scale'])}"
+                 + (f", a median {months:.0f} months after forming" if months is not None else ""))
+    months = summary.get("median_months_to_collapse")
+    lines.append(f"collapsed: {share(summary['partnerships_collapsed'])}"
+                 + (f", a median {months:.0f} months after forming" if months is not None else ""))
+    ended = summary.get("partnerships_funding_ended") or 0
+    if ended:
+        lines.append(f"sustained after their funding ended: {summary['partnerships_sustained_after_funding']} of {ended}")
+    lines.append(f"organizations that ever took part: {summary.get('organizations_ever_in_partnership'):,}")
+    return "\n".join(lines)
+
+
+__all__ = ["format_region", "format_summary", "plot_levels", "plot_phases", "plot_region", "plot_trust", "summary_json",
+           "write_run"]

@@ -233,6 +233,32 @@ class Community:
 
 
 @dataclass(frozen=True)
+class Ecosystem:
+    """A region of organizations among which partnerships form and dissolve (off while ``organizations`` is 0).
+
+    With an ecosystem, ``organizations.count`` is the size a convener aims for and every other
+    section describes each partnership; this section describes the region and the funder's calls.
+    """
+
+    organizations: int = param(0, low=0, high=100_000, unit="organizations",
+                               doc="organizations in the region; 0: no ecosystem, one partnership of organizations.count members",
+                               source="issue 4")
+    acquaintances: float = param(12.0, low=0.0, high=200.0, unit="organizations",
+                                 doc="mean number of other organizations each one knows (who knows whom at the start)",
+                                 source="modelling choice")
+    neighbourhood_size: int = param(200, low=2, high=100_000, unit="organizations",
+                                    doc="organizations per neighbourhood; most acquaintances are local", source="modelling choice")
+    local_share: float = param(0.8, low=0.0, high=1.0, doc="share of acquaintances in an organization's own neighbourhood",
+                               source="modelling choice")
+    call_months: int = param(12, low=1, high=600, unit="months", doc="months between the funder's calls for proposals",
+                             source="002")
+    grants_per_call: int = param(5, low=0, high=10_000, doc="partnerships the funder funds at each call", source="002")
+    invite_trust: float = param(0.3, low=0.0, high=1.0,
+                                doc="least trust a convener places in an acquaintance it invites (a mandate ignores it)",
+                                source="001")
+
+
+@dataclass(frozen=True)
 class Params:
     """All parameters of one run. Build with :func:`from_dict`, never by hand-mutating."""
 
@@ -250,6 +276,7 @@ class Params:
     partnership: Partnership = field(default_factory=Partnership)
     membership: Membership = field(default_factory=Membership)
     community: Community = field(default_factory=Community)
+    ecosystem: Ecosystem = field(default_factory=Ecosystem)
 
 
 def _type_name(tp) -> str:
@@ -338,6 +365,11 @@ def _check_consistency(params: Params, source: str) -> None:
         raise ScenarioError(source, "partnership.min_members",
                             f"{params.partnership.min_members} is more than organizations.count ({params.organizations.count})",
                             "an integer from 2 to organizations.count")
+    region = params.ecosystem.organizations
+    if region and region < params.organizations.count:
+        raise ScenarioError(source, "ecosystem.organizations",
+                            f"{region} is fewer than organizations.count ({params.organizations.count}), the size a convener aims for",
+                            "0 (no ecosystem) or an integer from organizations.count to 100000")
 
 
 def from_dict(data: dict, source: str = "<scenario>") -> Params:

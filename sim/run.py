@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.ecosystem import EcosystemModel
 from sim.model import PartnershipModel
 from sim.errors import ScenarioError
 from sim.params import Params
@@ -16,9 +17,18 @@ from sim.scenarios import load_scenario, with_overrides
 
 @dataclass(frozen=True)
 class RunResult:
+    """One run's outputs. For an ecosystem (``params.ecosystem.organizations > 0``) the time series and
+    summary describe the region (:data:`sim.ecosystem.ECOSYSTEM_COLUMNS`) and ``partnerships`` has one row
+    per partnership that formed; for one partnership ``partnerships`` is None."""
+
     params: Params
     timeseries: pd.DataFrame
     summary: dict
+    partnerships: pd.DataFrame | None = None
+
+    @property
+    def is_ecosystem(self) -> bool:
+        return self.partnerships is not None
 
 
 def resolve(scenario: str | Path | Params, seed: int | None = None, steps: int | None = None,
@@ -43,9 +53,17 @@ def run(scenario: str | Path | Params, seed: int | None = None, steps: int | Non
 
     ``scenario`` is a name in ``scenarios/``, a path to a TOML file, or a
     :class:`Params`. Bad input raises :class:`sim.errors.ScenarioError`.
-    ``kernel`` is passed to :class:`PartnershipModel` (the results do not depend on it).
+    ``kernel`` is passed to the model (the results do not depend on it). A scenario with an
+    ``[ecosystem]`` of organizations runs as :class:`sim.ecosystem.EcosystemModel`, else as
+    :class:`PartnershipModel`.
     """
     name, params = resolve(scenario, seed, steps, overrides)
+    if params.ecosystem.organizations:
+        model = EcosystemModel(params, scenario=name, kernel=kernel)
+        while model.running:
+            model.step()
+        return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary(),
+                         partnerships=model.partnerships_frame())
     model = PartnershipModel(params, scenario=name, kernel=kernel)
     while model.running:
         model.step()

@@ -123,30 +123,23 @@ def capacity_from_budget(budget: np.ndarray) -> np.ndarray:
     return (0.3 + 0.12 * np.log10(np.maximum(budget, 1.0) / 25_000.0)).clip(0.05, 0.9)
 
 
-def initial_state(params: Params, rng: np.random.Generator) -> State:
-    """Draw the starting organizations and pairs from the model's generator."""
-    count = params.organizations.count
+def draw_organizations(params: Params, rng: np.random.Generator, count: int, lowest_desire: float) -> OrgState:
+    """Draw ``count`` organizations with the sector mix of ``params`` (budgets, pride, desire) from ``rng``.
+
+    ``lowest_desire`` is the least desire to partner among them (uniform above it).
+    """
     sector = allocate_sectors(count, dataclasses.asdict(params.organizations.sector_mix))
     names = [SECTORS[s] for s in sector]
     medians = np.array([SECTOR_MEDIAN_BUDGET[n] for n in names])
     budget = medians * np.exp(params.organizations.size_spread * rng.standard_normal(count))
     identity = params.organizations.identity_strength * rng.random(count)
-    # Organizations that form a partnership on their own terms chose to (seed 001: "each organization
-    # has to have the desire"); a funder's mandate brings in whoever the funder names.
-    lowest_desire = 0.0 if params.funding.mandated else params.organizations.self_selection
     desire = lowest_desire + (1.0 - lowest_desire) * rng.random(count)
-    trust = np.clip(params.organizations.initial_trust + params.organizations.trust_spread * rng.standard_normal((count, count)), 0.0, 1.0)
-    np.fill_diagonal(trust, 0.0)
-
     competition = params.funding.competition
     agenda = params.collective_impact.common_agenda
     guarding = np.array([SECTOR_TURF_GUARDING[n] for n in names])
     guarding = np.clip(guarding + COMPETITION_GUARDING * competition - COMMON_AGENDA_RELIEF * agenda, 0.0, 1.0)
-
-    level = np.zeros((count, count), dtype=np.int8)
-    np.fill_diagonal(level, NO_TIE)
     capacity = capacity_from_budget(budget)
-    orgs = OrgState(
+    return OrgState(
         sector=sector,
         community=np.isin(np.array(names), COMMUNITY_SECTORS),
         budget=budget,
@@ -159,8 +152,36 @@ def initial_state(params: Params, rng: np.random.Generator) -> State:
         active=np.ones(count, dtype=bool),
         satisfaction=np.zeros(count),
     )
+
+
+def draw_trust(params: Params, rng: np.random.Generator, shape) -> np.ndarray:
+    """Trust between organizations that have not worked together: the scenario's mean plus spread, within 0..1."""
+    organizations = params.organizations
+    return np.clip(organizations.initial_trust + organizations.trust_spread * rng.standard_normal(shape), 0.0, 1.0)
+
+
+def start_partnership(orgs: OrgState, trust: np.ndarray, params: Params) -> State:
+    """A partnership of ``orgs`` on the day it forms: every pair networking, the grant's first month ahead."""
+    count = int(orgs.sector.size)
+    trust = trust.copy()
+    np.fill_diagonal(trust, 0.0)
+    level = np.zeros((count, count), dtype=np.int8)
+    np.fill_diagonal(level, NO_TIE)
     pairs = PairState(trust=trust, level=level, months_at_level=np.zeros((count, count), dtype=np.int32))
     funded = params.funding.grant_months > 0 and params.funding.monthly_amount > 0
     partnership = PartnershipState(funded=funded, grants_received=1 if funded else 0,
                                    funding_end_step=None if funded else 0)
     return State(orgs=orgs, pairs=pairs, partnership=partnership)
+
+
+def lowest_desire(params: Params) -> float:
+    """Organizations that form a partnership on their own terms chose to (seed 001: "each organization has to
+    have the desire"); a funder's mandate brings in whoever the funder names."""
+    return 0.0 if params.funding.mandated else params.organizations.self_selection
+
+
+def initial_state(params: Params, rng: np.random.Generator) -> State:
+    """Draw the starting organizations and pairs of one partnership from the model's generator."""
+    count = params.organizations.count
+    orgs = draw_organizations(params, rng, count, lowest_desire(params))
+    return start_partnership(orgs, draw_trust(params, rng, (count, count)), params)

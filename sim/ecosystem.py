@@ -1,0 +1,305 @@
+"""EcosystemModel: a region of organizations among which partnerships form, grow, reach scale or dissolve.
+
+The region's organizations and who knows whom (:mod:`sim.network`, dense or
+edge arrays by size) belong to the model. Each partnership is the model of
+:mod:`sim.step` on its members: its own small dense pair arrays, its own grant
+clock, phases and record. A month, in order (docs/ODD.md, "Ecosystem"):
+
+1. at a call month (months 1, 1 + ``call_months``, ...) the funder funds new
+   partnerships (:mod:`sim.rules.formation`); trust between members that know
+   each other comes from the network, between strangers it is drawn fresh;
+2. every live partnership, in the order they formed, takes its month with
+   draws from its own generator (spawned from the model's when it formed, so
+   one partnership's course never depends on how many others there are);
+3. members that walked away, and all members of a partnership that collapsed,
+   are free again: their capacity and the trust of every pair they worked in
+   go back to the region (pairs that worked together now know each other).
+
+A partnership that outlives its funding keeps its members until it dissolves.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.agents import RegionalOrganization
+from sim.draws import StepDraws
+from sim.network import acquaintance_pairs, make_ties, resolve_layout
+from sim.params import LEVELS, Params, to_dict
+from sim.record import Recorder, summarize
+from sim.rules.formation import call_for_proposals
+from sim.state import OrgState, State, draw_organizations, draw_trust, start_partnership
+from sim.step import advance_function, resolve_kernel
+
+ECOSYSTEM_COLUMNS = (
+    "step", "partnerships_live", "partnerships_formed", "partnerships_at_scale", "partnerships_collapsed",
+    "formed", "reached_scale", "collapsed", "organizations_in_partnerships", "funding", "joint_work",
+    "mean_community_outcome", "acquainted_pairs",
+)
+ECOSYSTEM_SUMMARY_KEYS = (
+    "scenario", "seed", "steps", "params", "organizations", "initial_acquainted_pairs", "final_acquainted_pairs",
+    "partnerships_formed", "partnerships_reached_scale", "partnerships_collapsed", "partnerships_live_at_end",
+    "share_reached_scale", "share_collapsed", "median_months_to_scale", "median_months_to_collapse",
+    "partnerships_funding_ended", "partnerships_sustained_after_funding", "organizations_ever_in_partnership",
+    "final_organizations_in_partnerships", "mean_final_community_outcome",
+)
+PARTNERSHIP_COLUMNS = (
+    "partnership", "convener", "convener_sector", "formed_step", "members", "community_members", "reached_scale",
+    "scale_step", "collapsed", "collapse_step", "collapse_cause", "funding_end_step", "sustained_after_funding",
+    "grants_received", "max_level", "final_phase", "final_active_members", "final_mean_trust",
+    "final_community_outcome",
+)
+
+
+@dataclass
+class RegionalPartnership:
+    """One partnership of the region: its members' ids (rows of its state) and its own model state."""
+
+    index: int
+    members: np.ndarray       # region ids, in the order of the state's rows; the convener first
+    formed_step: int          # the region's month whose end is the partnership's month 0
+    state: State
+    rng: np.random.Generator
+    recorder: Recorder
+
+    @property
+    def live(self) -> bool:
+        return self.state.partnership.collapse_step is None
+
+
+class EcosystemModel(mesa.Model):
+    """A region of ``params.ecosystem.organizations`` organizations under one funder's calls.
+
+    ``rng`` overrides the seed in ``params``. ``kernel`` chooses the partnerships'
+    month (as in :class:`sim.model.PartnershipModel`); ``layout`` the network's
+    storage: ``"dense"``, ``"sparse"`` or ``"auto"`` (dense up to
+    :data:`sim.network.DENSE_LIMIT` organizations). Results depend on neither.
+    """
+
+    def __init__(self, params: Params, *, rng: int | np.random.SeedSequence | None = None, scenario: str = "custom",
+                 kernel: str | None = None, layout: str | None = None):
+        if params.ecosystem.organizations < 1:
+            raise ValueError("EcosystemModel needs ecosystem.organizations > 0 (use PartnershipModel for one partnership)")
+        seed = params.seed if rng is None else rng
+        super().__init__(rng=np.random.default_rng(seed))
+        self.params = params
+        self.scenario_name = scenario
+        region = params.ecosystem
+        count = region.organizations
+        self.kernel = resolve_kernel(kernel, params.organizations.count)
+        self._advance = advance_function(self.kernel)
+        self.layout = resolve_layout(layout, count)
+
+        # Sectors are dealt in blocks; shuffling spreads them over the neighbourhoods.
+        orgs = draw_organizations(params, self.rng, count, lowest_desire=0.0)
+        order = self.rng.permutation(count)
+        self.orgs = OrgState(**{name: getattr(orgs, name)[order] for name in OrgState.__dataclass_fields__})
+        self.orgs.active[:] = False  # active: member of a live partnership
+        low, high = acquaintance_pairs(count, region.acquaintances, region.neighbourhood_size, region.local_share,
+                                       self.rng)
+        trust = draw_trust(params, self.rng, 2 * low.size)
+        self.ties = make_ties(self.layout, count, np.concatenate((low, high)), np.concatenate((high, low)), trust)
+        self.initial_acquainted_pairs = self.ties.tie_count // 2
+
+        self.partnership_of = np.full(count, -1, dtype=np.int64)
+        self.ever_member = np.zeros(count, dtype=bool)
+        self.partnerships: list[RegionalPartnership] = []
+        self._live: list[RegionalPartnership] = []
+        self.organizations = [RegionalOrganization(self, index) for index in range(count)]
+        self._rows = np.zeros((params.steps + 1, len(ECOSYSTEM_COLUMNS)))
+        self.month = 0
+        self._record(0, formed=0, reached=0, collapsed=0, money=0.0, work=0.0)
+
+    # ------------------------------------------------------------------ the month
+
+    def step(self) -> None:
+        if self.month >= self.params.steps:
+            self.running = False
+            return
+        self.month += 1
+        month = self.month
+        region = self.params.ecosystem
+        formed = 0
+        if region.grants_per_call and (month - 1) % region.call_months == 0:
+            formed = self._call(month)
+        reached = collapsed = 0
+        money = work = 0.0
+        released_rows, released_cols, released_trust = [], [], []
+        for partnership in self._live:
+            was_active = partnership.state.orgs.active
+            local_month = month - partnership.formed_step
+            draws = StepDraws.sample(partnership.rng, partnership.members.size)
+            had_scale = partnership.state.partnership.scale_step is not None
+            partnership.state, facts = self._advance(partnership.state, self.params, draws, local_month)
+            partnership.recorder.record(local_month, partnership.state, self.params, facts)
+            money += facts.money
+            work += facts.work
+            reached += int(partnership.state.partnership.scale_step is not None and not had_scale)
+            left = was_active & ~partnership.state.orgs.active
+            if left.any():
+                self._release(partnership, was_active, left, released_rows, released_cols, released_trust)
+            collapsed += int(not partnership.live)
+        if released_rows:
+            self.ties.write(np.concatenate(released_rows), np.concatenate(released_cols), np.concatenate(released_trust))
+        self._live = [p for p in self._live if p.live]
+        self._record(month, formed=formed, reached=reached, collapsed=collapsed, money=money, work=work)
+        if self.month >= self.params.steps:
+            self.running = False
+
+    def _call(self, month: int) -> int:
+        """The funder's call: new partnerships from the free organizations and whom they know."""
+        params, region = self.params, self.params.ecosystem
+        count = self.orgs.sector.size
+        apply_draws = self.rng.random(count)
+        accept_draws = self.rng.random(count)
+        groups = call_for_proposals(self.partnership_of < 0, self.orgs.desire, self.orgs.capacity, self.ties,
+                                    apply_draws, accept_draws, region.grants_per_call, params.organizations.count,
+                                    params.partnership.min_members, region.invite_trust, params.funding.mandated)
+        for members in groups:
+            rows, cols = np.meshgrid(members, members, indexing="ij")
+            known, trust = self.ties.lookup(rows, cols)
+            fresh = draw_trust(params, self.rng, known.shape)
+            orgs = OrgState(**{name: getattr(self.orgs, name)[members].copy() for name in OrgState.__dataclass_fields__})
+            orgs.active[:] = True
+            orgs.satisfaction[:] = 0.0
+            state = start_partnership(orgs, np.where(known, trust, fresh), params)
+            partnership = RegionalPartnership(
+                index=len(self.partnerships), members=members, formed_step=month - 1, state=state,
+                rng=self.rng.spawn(1)[0], recorder=Recorder(params.steps - (month - 1), kernel=self.kernel))
+            partnership.recorder.record(0, state, params, None)
+            self.partnerships.append(partnership)
+            self._live.append(partnership)
+            self.partnership_of[members] = partnership.index
+            self.orgs.active[members] = True
+            self.ever_member[members] = True
+        return len(groups)
+
+    def _release(self, partnership: RegionalPartnership, was_active: np.ndarray, left: np.ndarray,
+                 rows: list, cols: list, trust: list) -> None:
+        """Members that left go back to the region with their capacity and the trust of the pairs they worked in."""
+        members = partnership.members
+        gone = np.flatnonzero(left)
+        partners = np.flatnonzero(was_active)
+        block = partnership.state.pairs.trust
+        leaver, partner = np.meshgrid(gone, partners, indexing="ij")
+        different = leaver != partner
+        leaver, partner = leaver[different], partner[different]
+        rows += [members[leaver], members[partner]]
+        cols += [members[partner], members[leaver]]
+        trust += [block[leaver, partner], block[partner, leaver]]
+        ids = members[gone]
+        self.orgs.capacity[ids] = partnership.state.orgs.capacity[gone]
+        self.orgs.active[ids] = False
+        self.partnership_of[ids] = -1
+
+    # ------------------------------------------------------------------ records
+
+    def _record(self, month: int, *, formed: int, reached: int, collapsed: int, money: float, work: float) -> None:
+        previous = self._rows[month - 1] if month else np.zeros(len(ECOSYSTEM_COLUMNS))
+        live = self._live
+        outcome = float(np.mean([p.state.partnership.community_outcome for p in live])) if live else 0.0
+        column = {name: i for i, name in enumerate(ECOSYSTEM_COLUMNS)}
+        row = self._rows[month]
+        row[column["step"]] = month
+        row[column["partnerships_live"]] = len(live)
+        row[column["partnerships_formed"]] = previous[column["partnerships_formed"]] + formed
+        row[column["partnerships_at_scale"]] = previous[column["partnerships_at_scale"]] + reached
+        row[column["partnerships_collapsed"]] = previous[column["partnerships_collapsed"]] + collapsed
+        row[column["formed"]] = formed
+        row[column["reached_scale"]] = reached
+        row[column["collapsed"]] = collapsed
+        row[column["organizations_in_partnerships"]] = int(np.count_nonzero(self.partnership_of >= 0))
+        row[column["funding"]] = money
+        row[column["joint_work"]] = work
+        row[column["mean_community_outcome"]] = outcome
+        row[column["acquainted_pairs"]] = self.ties.tie_count // 2
+
+    def timeseries(self) -> pd.DataFrame:
+        """The region month by month: row ``s`` is the state after month ``s``."""
+        rows = self._rows[: self.month + 1]
+        floats = {"funding", "joint_work", "mean_community_outcome"}
+        return pd.DataFrame({name: rows[:, i] if name in floats else rows[:, i].astype(np.int64)
+                             for i, name in enumerate(ECOSYSTEM_COLUMNS)}, columns=list(ECOSYSTEM_COLUMNS))
+
+    def partnership_summaries(self) -> list[dict]:
+        """Each partnership's summary (:func:`sim.record.summarize`), its months counted from the region's start."""
+        out = []
+        for p in self.partnerships:
+            summary = summarize(self.scenario_name, self.params, p.state, p.recorder)
+            for key in ("scale_step", "collapse_step", "funding_end_step"):
+                if summary[key] is not None:
+                    summary[key] += p.formed_step
+            summary["first_step_at_level"] = {name: None if step is None else step + p.formed_step
+                                              for name, step in summary["first_step_at_level"].items()}
+            summary.update(partnership=p.index, convener=int(p.members[0]),
+                           convener_sector=self.organizations[int(p.members[0])].sector, formed_step=p.formed_step,
+                           members=int(p.members.size), community_members=int(np.count_nonzero(p.state.orgs.community)))
+            out.append(summary)
+        return out
+
+    def partnerships_frame(self) -> pd.DataFrame:
+        """One row per partnership that formed (tidy; months counted from the region's start)."""
+        summaries = self.partnership_summaries()
+        frame = pd.DataFrame([{key: s[key] for key in PARTNERSHIP_COLUMNS} for s in summaries],
+                             columns=list(PARTNERSHIP_COLUMNS))
+        for key in ("scale_step", "collapse_step", "funding_end_step"):
+            frame[key] = frame[key].astype("Int64")
+        for key in ("collapse_cause", "max_level", "final_phase", "convener_sector"):
+            frame[key] = frame[key].astype("string")
+        frame["sustained_after_funding"] = frame["sustained_after_funding"].astype("boolean")
+        return frame
+
+    def partnership_timeseries(self) -> pd.DataFrame:
+        """Every partnership's monthly record (columns of :data:`sim.record.COLUMNS`), tidy, with the region's month."""
+        frames = []
+        for p in self.partnerships:
+            frame = p.recorder.frame()
+            frame.insert(0, "partnership", p.index)
+            frame["step"] = frame["step"] + p.formed_step
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def summary(self) -> dict:
+        summaries = self.partnership_summaries()
+        formed = len(summaries)
+        scaled = [s for s in summaries if s["reached_scale"]]
+        collapsed = [s for s in summaries if s["collapsed"]]
+        ended = [s for s in summaries if s["sustained_after_funding"] is not None]
+        return {
+            "scenario": self.scenario_name,
+            "seed": self.params.seed,
+            "steps": self.month,
+            "params": to_dict(self.params),
+            "organizations": int(self.orgs.sector.size),
+            "initial_acquainted_pairs": int(self.initial_acquainted_pairs),
+            "final_acquainted_pairs": int(self.ties.tie_count // 2),
+            "partnerships_formed": formed,
+            "partnerships_reached_scale": len(scaled),
+            "partnerships_collapsed": len(collapsed),
+            "partnerships_live_at_end": formed - len(collapsed),
+            "share_reached_scale": len(scaled) / formed if formed else None,
+            "share_collapsed": len(collapsed) / formed if formed else None,
+            "median_months_to_scale": _median([s["scale_step"] - s["formed_step"] for s in scaled]),
+            "median_months_to_collapse": _median([s["collapse_step"] - s["formed_step"] for s in collapsed]),
+            "partnerships_funding_ended": len(ended),
+            "partnerships_sustained_after_funding": sum(1 for s in ended if s["sustained_after_funding"]),
+            "organizations_ever_in_partnership": int(np.count_nonzero(self.ever_member)),
+            "final_organizations_in_partnerships": int(np.count_nonzero(self.partnership_of >= 0)),
+            "mean_final_community_outcome": (float(np.mean([s["final_community_outcome"] for s in summaries]))
+                                             if summaries else None),
+        }
+
+
+def _median(values: list) -> float | None:
+    if not values:
+        return None
+    value = float(np.median(values))
+    return value if math.isfinite(value) else None
+
+
+__all__ = ["EcosystemModel", "ECOSYSTEM_COLUMNS", "ECOSYSTEM_SUMMARY_KEYS", "PARTNERSHIP_COLUMNS", "LEVELS"]

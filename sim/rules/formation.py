@@ -1,0 +1,62 @@
+"""How partnerships form in a region: a funder's call, conveners, and the acquaintances they invite.
+
+Sources: funders' calls for proposals and grant cycles (seed 002); "each
+organization has to have the desire" to work with others, and mandated
+partnerships whose members the funder names (seed 001); partnerships grow from
+relationships of trust already there (seeds 000, 001); the established,
+well-resourced organization is the one that gets the grant (seed 003).
+
+At a call every organization that belongs to no partnership applies, as a
+convener, with chance ``desire * capacity`` (it wants to partner and can write
+a proposal). The funder reads the proposals strongest first (by capacity) and
+funds up to ``grants`` of them. A convener invites the acquaintances it trusts
+at least ``invite_trust``, most trusted first, up to ``size - 1`` of them; an
+invited organization that is free accepts with chance ``desire`` (one draw per
+organization per call). Under a mandate the funder names the convener's free
+acquaintances, trusted or not, most trusted first, and all of them join. A
+proposal that cannot gather ``min_members`` (the convener included) is not
+funded, and the funder reads the next one. An organization joins at most one
+partnership at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def applicants(free: np.ndarray, desire: np.ndarray, capacity: np.ndarray, apply_draws: np.ndarray) -> np.ndarray:
+    """Free organizations that apply to convene, strongest proposal (highest capacity) first."""
+    applying = np.flatnonzero(free & (apply_draws < desire * capacity))
+    return applying[np.argsort(-capacity[applying], kind="stable")]
+
+
+def invitees(convener: int, ties, taken: np.ndarray, desire: np.ndarray, accept_draws: np.ndarray, size: int,
+             invite_trust: float, mandated: bool) -> np.ndarray:
+    """Whom ``convener`` brings in: free acquaintances it trusts enough who accept, most trusted first."""
+    known, trust = ties.neighbours(convener)
+    candidate = ~taken[known]
+    if not mandated:
+        candidate &= (trust >= invite_trust) & (accept_draws[known] < desire[known])
+    known, trust = known[candidate], trust[candidate]
+    most_trusted_first = np.argsort(-trust, kind="stable")
+    return known[most_trusted_first][: max(size - 1, 0)]
+
+
+def call_for_proposals(free: np.ndarray, desire: np.ndarray, capacity: np.ndarray, ties, apply_draws: np.ndarray,
+                       accept_draws: np.ndarray, grants: int, size: int, min_members: int, invite_trust: float,
+                       mandated: bool) -> list[np.ndarray]:
+    """The partnerships a call funds: each an array of organization ids, convener first."""
+    taken = ~free
+    funded = []
+    for convener in applicants(free, desire, capacity, apply_draws):
+        if len(funded) >= grants:
+            break
+        if taken[convener]:  # an earlier convener brought it in
+            continue
+        members = np.concatenate(([convener], invitees(int(convener), ties, taken, desire, accept_draws, size,
+                                                      invite_trust, mandated)))
+        if members.size < min_members:
+            continue
+        taken[members] = True
+        funded.append(members.astype(np.int64))
+    return funded

@@ -1,0 +1,304 @@
+"""A region of organizations: who knows whom, the tie stores, the funder's call, and partnerships forming and dissolving."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+from scipy.stats import mannwhitneyu
+
+import sim
+from sim.cli import main
+from sim.ecosystem import ECOSYSTEM_COLUMNS, ECOSYSTEM_SUMMARY_KEYS, PARTNERSHIP_COLUMNS, EcosystemModel
+from sim.errors import ScenarioError
+from sim.network import DENSE_LIMIT, DenseTies, SparseTies, acquaintance_pairs, make_ties, resolve_layout
+from sim.params import from_dict
+from sim.rules.formation import applicants, call_for_proposals, invitees
+from sim.seeds import replicate_seeds
+
+ALPHA = 0.01
+
+
+def region(organizations: int = 300, **sections) -> dict:
+    data = {"steps": 72, "ecosystem": {"organizations": organizations, "grants_per_call": 6, "neighbourhood_size": 100}}
+    for key, value in sections.items():
+        if isinstance(value, dict):
+            data.setdefault(key, {}).update(value)
+        else:
+            data[key] = value
+    return data
+
+
+def run_region(data: dict, seed: int = 1, **model_options) -> EcosystemModel:
+    model = EcosystemModel(from_dict(data), rng=seed, **model_options)
+    while model.running:
+        model.step()
+    return model
+
+
+# ----------------------------------------------------------------------------- who knows whom
+
+def test_acquaintances_are_unique_pairs_without_self_ties():
+    low, high = acquaintance_pairs(2000, 12.0, 200, 0.8, np.random.default_rng(3))
+    assert low.size > 0
+    assert np.all(low < high)
+    keys = low * 2000 + high
+    assert np.all(np.diff(keys) > 0)  # sorted, no repeats
+
+
+def test_mean_acquaintances_and_local_share_match_the_parameters():
+    count, mean, size, local = 20_000, 10.0, 250, 0.7
+    low, high = acquaintance_pairs(count, mean, size, local, np.random.default_rng(11))
+    degree = 2 * low.size / count
+    # Repeated introductions are dropped; with tens of acquaintances among hundreds of neighbours they are rare.
+    assert degree == pytest.approx(mean, rel=0.05)
+    same_neighbourhood = np.mean(low // size == high // size)
+    # A non-local introduction lands in the organization's own neighbourhood with chance size / count.
+    expected = local + (1 - local) * size / count
+    assert same_neighbourhood == pytest.approx(expected, abs=0.02)
+
+
+def test_no_acquaintances_gives_no_ties():
+    low, high = acquaintance_pairs(100, 0.0, 10, 0.5, np.random.default_rng(0))
+    assert low.size == 0 and high.size == 0
+
+
+# ----------------------------------------------------------------------------- tie stores
+
+writes = st.lists(st.tuples(st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), min_size=1, max_size=20),
+                            st.floats(0.0, 1.0)), min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(writes)
+def test_dense_and_sparse_ties_answer_alike(batches):
+    count = 30
+    dense = DenseTies(count, np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+    sparse = SparseTies(count, np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+    for k, (pairs, base) in enumerate(batches):
+        rows = np.array([i for i, _ in pairs])
+        cols = np.array([j for _, j in pairs])
+        values = (base + 0.01 * np.arange(rows.size) + k) % 1.0
+        dense.write(rows, cols, values)
+        sparse.write(rows, cols, values)
+    for i in range(count):
+        for got, want in zip(sparse.neighbours(i), dense.neighbours(i)):
+            assert_array_equal(got, want)
+    rows, cols = np.meshgrid(np.arange(count), np.arange(count), indexing="ij")
+    for got, want in zip(sparse.lookup(rows, cols), dense.lookup(rows, cols)):
+        assert_array_equal(got, want)
+    assert sparse.tie_count == dense.tie_count
+    assert_array_equal(sparse.degrees(), dense.degrees())
+
+
+def test_a_pair_written_twice_in_one_call_keeps_the_last_value():
+    for store in (DenseTies, SparseTies):
+        ties = store(5, np.array([0]), np.array([1]), np.array([0.2]))
+        ties.write(np.array([0, 2, 0]), np.array([1, 3, 1]), np.array([0.4, 0.5, 0.7]))
+        known, trust = ties.lookup(np.array([0, 2, 3]), np.array([1, 3, 2]))
+        assert_array_equal(known, [True, True, False])
+        assert_array_equal(trust, [0.7, 0.5, 0.0])
+
+
+def test_layout_is_chosen_by_size_and_unknown_layouts_are_refused():
+    assert resolve_layout("auto", DENSE_LIMIT) == "dense"
+    assert resolve_layout(None, DENSE_LIMIT + 1) == "sparse"
+    assert resolve_layout("sparse", 10) == "sparse"
+    with pytest.raises(ValueError, match="unknown layout"):
+        resolve_layout("csr", 10)
+    assert make_ties("sparse", 3, np.array([0]), np.array([2]), np.array([0.5])).layout == "sparse"
+
+
+# ----------------------------------------------------------------------------- the funder's call
+
+def star_ties(trust_in_neighbours):
+    """Organization 0 knows 1..k with the given trust (and they trust it 0.5)."""
+    k = len(trust_in_neighbours)
+    others = np.arange(1, k + 1)
+    rows = np.concatenate((np.zeros(k, int), others))
+    cols = np.concatenate((others, np.zeros(k, int)))
+    return DenseTies(k + 1, rows, cols, np.concatenate((trust_in_neighbours, np.full(k, 0.5))))
+
+
+def test_conveners_invite_trusted_acquaintances_most_trusted_first():
+    ties = star_ties([0.9, 0.5, 0.1, 0.7])
+    taken = np.zeros(5, dtype=bool)
+    desire = np.ones(5)
+    accept = np.zeros(5)
+    assert_array_equal(invitees(0, ties, taken, desire, accept, size=12, invite_trust=0.3, mandated=False), [1, 4, 2])
+    assert_array_equal(invitees(0, ties, taken, desire, accept, size=3, invite_trust=0.3, mandated=False), [1, 4])
+
+
+def test_invitees_who_lack_the_desire_or_are_taken_stay_out_and_a_mandate_names_anyone():
+    ties = star_ties([0.9, 0.5, 0.1, 0.7])
+    desire = np.array([1.0, 0.2, 1.0, 1.0, 1.0])
+    accept = np.full(5, 0.5)  # organization 1 declines: 0.5 >= its desire 0.2
+    taken = np.array([False, False, False, False, True])
+    assert_array_equal(invitees(0, ties, taken, desire, accept, size=12, invite_trust=0.3, mandated=False), [2])
+    assert_array_equal(invitees(0, ties, taken, desire, accept, size=12, invite_trust=0.3, mandated=True), [1, 2, 3])
+
+
+def test_the_funder_reads_the_strongest_proposals_first_and_funds_at_most_its_grants():
+    free = np.array([True, True, True, False, True])
+    desire = np.ones(5)
+    capacity = np.array([0.2, 0.8, 0.5, 0.9, 0.4])
+    apply = np.array([0.1, 0.1, 0.1, 0.1, 0.9])  # 4 does not apply (0.9 >= 0.4), 3 is not free
+    assert_array_equal(applicants(free, desire, capacity, apply), [1, 2, 0])
+
+    # 0 knows 1 and 2; 1 knows 0; nobody else knows anybody.
+    ties = DenseTies(5, np.array([0, 0, 1, 2]), np.array([1, 2, 0, 0]), np.array([0.8, 0.6, 0.8, 0.6]))
+    accept = np.zeros(5)
+    groups = call_for_proposals(free, desire, capacity, ties, apply, accept, grants=5, size=12, min_members=2,
+                                invite_trust=0.3, mandated=False)
+    # 1 convenes and brings in 0; 2 knows only 0, who is taken, so its proposal falls short; 0 is taken.
+    assert [g.tolist() for g in groups] == [[1, 0]]
+    groups = call_for_proposals(free, desire, capacity, ties, apply, accept, grants=0, size=12, min_members=2,
+                                invite_trust=0.3, mandated=False)
+    assert groups == []
+
+
+# ----------------------------------------------------------------------------- the region's model
+
+def test_dense_and_sparse_layouts_give_the_same_region():
+    data = region(300)
+    dense = run_region(data, seed=4, layout="dense")
+    sparse = run_region(data, seed=4, layout="sparse")
+    assert dense.layout == "dense" and sparse.layout == "sparse"
+    assert dense.timeseries().equals(sparse.timeseries())
+    assert dense.partnerships_frame().equals(sparse.partnerships_frame())
+    assert dense.summary() == sparse.summary()
+    assert dense.summary()["partnerships_formed"] > 0
+
+
+def test_the_partnerships_kernel_does_not_change_the_region():
+    pytest.importorskip("numba")
+    data = region(200, steps=48)
+    numpy_run = run_region(data, seed=2, kernel="numpy")
+    numba_run = run_region(data, seed=2, kernel="numba")
+    assert numpy_run.timeseries().equals(numba_run.timeseries())
+    assert numpy_run.partnerships_frame().equals(numba_run.partnerships_frame())
+
+
+def test_same_seed_same_region_other_seed_other_region():
+    data = region(250)
+    a, b, c = (run_region(data, seed=s) for s in (7, 7, 8))
+    assert a.timeseries().equals(b.timeseries()) and a.partnerships_frame().equals(b.partnerships_frame())
+    assert not a.partnerships_frame().equals(c.partnerships_frame())
+
+
+def test_membership_stays_consistent_month_by_month():
+    model = EcosystemModel(from_dict(region(300, ecosystem={"grants_per_call": 12})), rng=5)
+    while model.running:
+        model.step()
+        in_live = np.zeros(model.orgs.sector.size, dtype=int)
+        for p in model.partnerships:
+            if p.live:
+                members = p.members[p.state.orgs.active]
+                in_live[members] += 1
+                assert np.all(model.partnership_of[members] == p.index)
+            else:
+                assert not p.state.orgs.active.any()
+        assert in_live.max() <= 1  # at most one partnership at a time
+        assert_array_equal(model.partnership_of >= 0, in_live == 1)
+        assert_array_equal(model.orgs.active, in_live == 1)
+    frame = model.timeseries()
+    assert list(frame.columns) == list(ECOSYSTEM_COLUMNS)
+    live = frame["partnerships_formed"] - frame["partnerships_collapsed"]
+    assert_array_equal(frame["partnerships_live"], live)
+    assert frame["partnerships_collapsed"].iloc[-1] > 0  # partnerships dissolve, not only form
+    assert frame["acquainted_pairs"].is_monotonic_increasing
+
+
+def test_members_who_leave_carry_their_trust_back_to_the_region():
+    model = EcosystemModel(from_dict(region(300)), rng=3)
+    while model.running:
+        before = {p.index: (p.state.orgs.active.copy(), p.state.pairs.trust) for p in model.partnerships if p.live}
+        model.step()
+        for index, (was_active, _) in before.items():
+            p = model.partnerships[index]
+            left = np.flatnonzero(was_active & ~p.state.orgs.active)
+            if left.size == 0:
+                continue
+            stayed_or_left = np.flatnonzero(was_active)
+            for i in left:
+                others = stayed_or_left[stayed_or_left != i]
+                known, trust = model.ties.lookup(np.full(others.size, p.members[i]), p.members[others])
+                assert known.all()
+                assert_array_equal(trust, p.state.pairs.trust[i, others])
+                assert model.partnership_of[p.members[i]] == -1
+                assert model.orgs.capacity[p.members[i]] == p.state.orgs.capacity[i]
+            return
+    pytest.fail("nobody left a partnership in this region: pick another seed")
+
+
+def test_a_region_run_through_sim_run_has_its_tables():
+    result = sim.run("region", seed=3, steps=30, overrides={"ecosystem.organizations": 400})
+    assert result.is_ecosystem
+    assert set(result.summary) == set(ECOSYSTEM_SUMMARY_KEYS)
+    assert list(result.partnerships.columns) == list(PARTNERSHIP_COLUMNS)
+    assert len(result.partnerships) == result.summary["partnerships_formed"] > 0
+    # Months in the partnership table count from the region's start.
+    assert (result.partnerships["formed_step"] % 12 == 0).all()
+    json.dumps(result.summary)
+
+
+def test_regional_organizations_are_thin_handles():
+    model = EcosystemModel(from_dict(region(200, steps=13)), rng=1)
+    for _ in range(13):
+        model.step()
+    p = next(p for p in model.partnerships if p.live)
+    first, second = (model.organizations[int(i)] for i in p.members[:2])
+    assert first.partnership == p.index
+    assert first.trust_in(second) == p.state.pairs.trust[0, 1]
+    assert first.capacity == p.state.orgs.capacity[0]
+    assert len(model.agents) == 200
+
+
+def test_an_ecosystem_smaller_than_a_partnership_is_refused():
+    with pytest.raises(ScenarioError, match="ecosystem.organizations"):
+        from_dict({"ecosystem": {"organizations": 5}})
+    with pytest.raises(ValueError, match="ecosystem.organizations > 0"):
+        EcosystemModel(from_dict({}))
+
+
+def test_cli_runs_a_region_and_refuses_bad_ecosystem_keys(tmp_path, capsys):
+    out = tmp_path / "region"
+    code = main(["run", "region", "--steps", "26", "--set", "ecosystem.organizations=300", "--out", str(out)])
+    assert code == 0
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [
+        "partnerships.csv", "partnerships.png", "summary.json", "timeseries.csv"]
+    capsys.readouterr()
+    code = main(["run", "region", "--set", "ecosystem.grants_per_call=-1", "--out", str(tmp_path / "bad")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and "ecosystem.grants_per_call" in err
+    assert not (tmp_path / "bad").exists()
+
+
+# ----------------------------------------------------------------------------- patterns across replicates
+
+def test_longer_grants_let_more_of_a_regions_partnerships_reach_scale():
+    """MODEL.md §7's grant-length pattern, now among partnerships that form on their own in a region."""
+    shares = {}
+    for months in (24, 60):
+        data = region(400, steps=120, funding={"grant_months": months}, ecosystem={"grants_per_call": 5})
+        shares[months] = []
+        for seed in replicate_seeds(20260, 20):
+            summary = run_region(data, seed=seed).summary()
+            shares[months].append(summary["share_reached_scale"])
+    assert mannwhitneyu(shares[60], shares[24], alternative="greater").pvalue < ALPHA
+
+
+def test_more_acquaintances_make_larger_partnerships():
+    """Partnership size is not set anywhere: conveners bring in whom they know and trust."""
+    sizes = {}
+    for acquaintances in (4.0, 16.0):
+        sizes[acquaintances] = []
+        for seed in replicate_seeds(777, 12):
+            model = run_region(region(300, steps=13, ecosystem={"acquaintances": acquaintances}), seed=seed)
+            sizes[acquaintances].append(float(np.mean([p.members.size for p in model.partnerships])))
+    assert mannwhitneyu(sizes[16.0], sizes[4.0], alternative="greater").pvalue < ALPHA
