@@ -1,6 +1,6 @@
 # partnersim build helpers.
 #
-#   make demo     set up .venv, run the baseline and empowerment scenarios, then reduced
+#   make demo     set up .venv, run the baseline and empowerment scenarios and a region, then reduced
 #                 grant-timeline and betterment-vs-empowerment studies with their reports
 #   make test     set up .venv, then run pytest
 #   make bench    run benchmarks (when a benchmarks/ package exists); not part of `make test`.
@@ -54,13 +54,14 @@ $(STAMP): pyproject.toml | venv
 demo: setup
 	"$(VENV)/bin/partnersim" run baseline --out results/demo
 	"$(VENV)/bin/partnersim" run empowerment --out results/demo-empowerment
+	"$(VENV)/bin/partnersim" run region --out results/demo-region
 	rm -rf results/demo_grant_timeline results/demo_betterment_vs_empowerment
 	"$(VENV)/bin/partnersim" sweep experiments/demo_grant_timeline.toml --workers 2 --out results/demo_grant_timeline
 	"$(VENV)/bin/partnersim" report results/demo_grant_timeline
 	"$(VENV)/bin/partnersim" sweep experiments/demo_betterment_vs_empowerment.toml --workers 2 --out results/demo_betterment_vs_empowerment
 	"$(VENV)/bin/partnersim" report results/demo_betterment_vs_empowerment
 	@echo
-	@echo "Figures: results/demo/figures/, results/demo-empowerment/figures/,"
+	@echo "Figures: results/demo/figures/, results/demo-empowerment/figures/, results/demo-region/figures/,"
 	@echo "         results/demo_grant_timeline/report/ and results/demo_betterment_vs_empowerment/report/ (summary.md and PNGs)"
 
 test: setup

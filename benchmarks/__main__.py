@@ -27,8 +27,6 @@ def parse(argv=None) -> argparse.Namespace:
     write = parser.add_mutually_exclusive_group()
     write.add_argument("--write", action="store_true", help="prepend this run to RESULTS.md even with --quick or --only")
     write.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
-    parser.add_argument("--mem-budget-gb", type=float, default=6.0,
-                        help="largest dense-layout memory to try at 10,000 organizations (default 6)")
     parser.add_argument("--sweep-runs", type=int, default=None, help="runs in the speed-up sweeps (default 2000; 200 with --quick)")
     parser.add_argument("--sweep-steps", type=int, default=None, help="steps per run in the speed-up sweeps (default 120)")
     args = parser.parse_args(argv)
@@ -44,7 +42,7 @@ def main(argv=None) -> int:
     args = parse(argv)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    settings = Settings(quick=args.quick, mem_budget=args.mem_budget_gb * GB)
+    settings = Settings(quick=args.quick)
     settings.sweep_runs = args.sweep_runs or (200 if args.quick else 2000)
     settings.sweep_steps = args.sweep_steps or settings.sweep_steps
     info = {"machine": machine(), "git": git_state()}

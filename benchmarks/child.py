@@ -2,9 +2,6 @@
 
 ``python -m benchmarks.child sweep --spec S --out D --workers N``: one ``run_sweep``; reports its wall
 clock and this process's peak RSS (``ru_maxrss``; the pool workers are other processes).
-``python -m benchmarks.child build --count N``: time ``initial_state`` and ``PartnershipModel`` at N
-organizations (the count cap bypassed), if the memory estimated from 1,000 organizations fits the budget.
-``python -m benchmarks.child step --count N``: time ``advance`` at N organizations.
 The last line of stdout is a JSON object.
 """
 
@@ -142,106 +139,6 @@ def do_sweep(args) -> dict:
             "rss_first_quarter": max(samples[:quarter], default=None), "rss_last_quarter": max(samples[-quarter:], default=None)}
 
 
-def _peak(fn) -> tuple[object, int]:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        result = fn()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def do_build(args) -> dict:
-    import numpy as np
-
-    from benchmarks.common import fmt_bytes, params_for
-    from sim.model import PartnershipModel
-    from sim.state import initial_state
-
-    params, rejected = params_for(args.count)
-    # Estimate from 1,000 organizations, scaled by n^2 (the pair arrays dominate).
-    small, _ = params_for(1000)
-    _, state_peak_small = _peak(lambda: initial_state(small, np.random.default_rng(1)))
-    # ... with the month kernel the big model will use (the recorder's memory depends on it).
-    import inspect
-
-    from sim import step
-
-    extra = {}
-    if "kernel" in inspect.signature(PartnershipModel).parameters and hasattr(step, "resolve_kernel"):
-        extra["kernel"] = step.resolve_kernel(None, args.count)
-    _, model_peak_small = _peak(lambda: PartnershipModel(small, **extra))
-    scale = (args.count / 1000) ** 2
-    estimate = max(state_peak_small, model_peak_small) * scale
-    out = {"rejected": rejected, "estimate": estimate}
-    if estimate > args.budget:
-        out["skipped"] = f"estimated peak {fmt_bytes(estimate)} is over the budget {fmt_bytes(args.budget)}"
-        return out
-
-    state_times, model_times = [], []
-    for r in range(args.repeats):
-        gc.collect()
-        start = time.perf_counter()
-        state = initial_state(params, np.random.default_rng(r))
-        state_times.append(time.perf_counter() - start)
-        del state
-        gc.collect()
-        start = time.perf_counter()
-        model = PartnershipModel(params, rng=r)
-        model_times.append(time.perf_counter() - start)
-        del model
-    # Where a model build's time goes: one more build under cProfile.
-    import cProfile
-    import pstats
-
-    profiler = cProfile.Profile()
-    profiler.enable()
-    model = PartnershipModel(params, rng=7)
-    profiler.disable()
-    del model
-    stats = pstats.Stats(profiler).stats
-    total = sum(v[2] for v in stats.values())
-
-    def share(file: str, name: str) -> float:
-        return sum(v[3] for k, v in stats.items() if k[0].endswith(file) and k[2] == name) / total
-
-    shares = {"initial_state": share("sim/state.py", "initial_state"), "recorder row 0": share("sim/record.py", "record")}
-    shares["the rest (agents, Mesa)"] = max(0.0, 1.0 - sum(shares.values()))
-    gc.collect()
-    state, peak = _peak(lambda: initial_state(params, np.random.default_rng(99)))
-    state_bytes = sum(a.nbytes for group in (state.orgs, state.pairs) for a in vars(group).values())
-    del state
-    med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
-    n = args.repeats
-    return {**out, "initial_state_s": med(state_times), "model_s": med(model_times), "state_bytes": state_bytes,
-            "initial_state_peak": peak, "maxrss": maxrss_bytes(), "shares": shares,
-            "how": f"median of {n} build{'s' if n != 1 else ''} (no warm-up: a build is a one-off), in a child process"}
-
-
-def do_step(args) -> dict:
-    import numpy as np
-
-    from benchmarks.cases import build_model
-    from sim.draws import StepDraws
-    from sim.step import advance
-
-    model, params = build_model(args.count, 0)
-    state = model.state
-    rng = np.random.default_rng(5)
-    advance(state, params, StepDraws.sample(rng, args.count), 1)  # warm-up
-    times = []
-    for _ in range(args.repeats):
-        draws = StepDraws.sample(rng, args.count)
-        start = time.perf_counter()
-        advance(state, params, draws, 1)
-        times.append(time.perf_counter() - start)
-        del draws
-    times.sort()
-    return {"median_s": times[len(times) // 2], "maxrss": maxrss_bytes(),
-            "how": f"median of {len(times)} after 1 warm-up, in a child process, fresh draws per repeat"}
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.child")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -249,15 +146,8 @@ def main(argv=None) -> int:
     p.add_argument("--spec", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--workers", type=int, required=True)
-    p = sub.add_parser("build")
-    p.add_argument("--count", type=int, required=True)
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--budget", type=float, default=6e9)
-    p = sub.add_parser("step")
-    p.add_argument("--count", type=int, required=True)
-    p.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args(argv)
-    result = {"sweep": do_sweep, "build": do_build, "step": do_step}[args.what](args)
+    result = {"sweep": do_sweep}[args.what](args)
     print(json.dumps(result), flush=True)
     return 0
 

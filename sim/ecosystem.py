@@ -155,11 +155,11 @@ class EcosystemModel(mesa.Model):
         """The funder's call: new partnerships from the free organizations and whom they know."""
         params, region = self.params, self.params.ecosystem
         count = self.orgs.sector.size
-        apply_draws = self.rng.random(count)
-        accept_draws = self.rng.random(count)
+        apply_draws, accept_draws, lot_draws = self.rng.random((3, count))
         groups = call_for_proposals(self.partnership_of < 0, self.orgs.desire, self.orgs.capacity, self.ties,
                                     apply_draws, accept_draws, region.grants_per_call, params.organizations.count,
-                                    params.partnership.min_members, region.invite_trust, params.funding.mandated)
+                                    params.partnership.min_members, region.invite_trust, params.funding.mandated,
+                                    region.funder_priority, self.orgs.community, lot_draws)
         for members in groups:
             rows, cols = np.meshgrid(members, members, indexing="ij")
             known, trust = self.ties.lookup(rows, cols)

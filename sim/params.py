@@ -26,6 +26,7 @@ PHASES = ("assessment", "demonstration", "advocacy", "scale")
 SECTORS = ("grassroots", "nonprofit", "public_agency", "business", "beneficiary")
 GOVERNANCE_MODES = ("lead_agency", "backbone", "shared")
 ACCOUNTABILITY = ("hierarchical", "mutual")
+FUNDER_PRIORITIES = ("capacity", "community", "lottery")
 
 # Named presets of the community's decision share (Himmelman, seed 000):
 # betterment keeps beneficiaries as advisors with little authority; empowerment
@@ -253,6 +254,9 @@ class Ecosystem:
     call_months: int = param(12, low=1, high=600, unit="months", doc="months between the funder's calls for proposals",
                              source="002")
     grants_per_call: int = param(5, low=0, high=10_000, doc="partnerships the funder funds at each call", source="002")
+    funder_priority: str = param("capacity", choices=FUNDER_PRIORITIES,
+                                 doc="which proposals the funder reads first: the strongest (capacity), those of community organizations (community, then capacity), or by lot (lottery)",
+                                 source="003")
     invite_trust: float = param(0.3, low=0.0, high=1.0,
                                 doc="least trust a convener places in an acquaintance it invites (a mandate ignores it)",
                                 source="001")

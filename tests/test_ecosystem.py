@@ -302,3 +302,29 @@ def test_more_acquaintances_make_larger_partnerships():
             model = run_region(region(300, steps=13, ecosystem={"acquaintances": acquaintances}), seed=seed)
             sizes[acquaintances].append(float(np.mean([p.members.size for p in model.partnerships])))
     assert mannwhitneyu(sizes[16.0], sizes[4.0], alternative="greater").pvalue < ALPHA
+
+
+def test_the_funders_priority_orders_the_proposals():
+    free = np.ones(5, dtype=bool)
+    desire = np.ones(5)
+    capacity = np.array([0.2, 0.8, 0.5, 0.9, 0.4])
+    community = np.array([True, False, True, False, False])
+    apply = np.zeros(5)
+    lots = np.array([0.5, 0.1, 0.9, 0.3, 0.7])
+    assert_array_equal(applicants(free, desire, capacity, apply, "capacity"), [3, 1, 2, 4, 0])
+    assert_array_equal(applicants(free, desire, capacity, apply, "community", community), [2, 0, 3, 1, 4])
+    assert_array_equal(applicants(free, desire, capacity, apply, "lottery", community, lots), [1, 3, 0, 4, 2])
+    with pytest.raises(ValueError, match="unknown funder priority"):
+        applicants(free, desire, capacity, apply, "size")
+
+
+def test_a_funder_who_favours_community_proposals_gets_community_conveners():
+    """Across replicates: the share of conveners from community sectors rises when the funder favours them."""
+    shares = {}
+    for priority in ("capacity", "community"):
+        shares[priority] = []
+        for seed in replicate_seeds(4242, 10):
+            model = run_region(region(300, steps=13, ecosystem={"funder_priority": priority}), seed=seed)
+            conveners = [model.organizations[int(p.members[0])] for p in model.partnerships]
+            shares[priority].append(np.mean([c.is_community for c in conveners]))
+    assert mannwhitneyu(shares["community"], shares["capacity"], alternative="greater").pvalue < ALPHA

@@ -8,8 +8,9 @@ well-resourced organization is the one that gets the grant (seed 003).
 
 At a call every organization that belongs to no partnership applies, as a
 convener, with chance ``desire * capacity`` (it wants to partner and can write
-a proposal). The funder reads the proposals strongest first (by capacity) and
-funds up to ``grants`` of them. A convener invites the acquaintances it trusts
+a proposal). The funder reads the proposals in the order of its priority —
+strongest first (by capacity), community organizations' first (then by
+capacity), or by lot — and funds up to ``grants`` of them. A convener invites the acquaintances it trusts
 at least ``invite_trust``, most trusted first, up to ``size - 1`` of them; an
 invited organization that is free accepts with chance ``desire`` (one draw per
 organization per call). Under a mandate the funder names the convener's free
@@ -24,10 +25,23 @@ from __future__ import annotations
 import numpy as np
 
 
-def applicants(free: np.ndarray, desire: np.ndarray, capacity: np.ndarray, apply_draws: np.ndarray) -> np.ndarray:
-    """Free organizations that apply to convene, strongest proposal (highest capacity) first."""
+def applicants(free: np.ndarray, desire: np.ndarray, capacity: np.ndarray, apply_draws: np.ndarray,
+               priority: str = "capacity", community: np.ndarray | None = None,
+               lot_draws: np.ndarray | None = None) -> np.ndarray:
+    """Free organizations that apply to convene, in the order the funder reads their proposals.
+
+    ``priority``: ``"capacity"`` (highest capacity first), ``"community"`` (community organizations
+    first, each group by capacity) or ``"lottery"`` (ascending ``lot_draws``).
+    """
     applying = np.flatnonzero(free & (apply_draws < desire * capacity))
-    return applying[np.argsort(-capacity[applying], kind="stable")]
+    if priority == "lottery":
+        return applying[np.argsort(lot_draws[applying], kind="stable")]
+    order = np.argsort(-capacity[applying], kind="stable")
+    if priority == "community":
+        order = order[np.argsort(~community[applying][order], kind="stable")]
+    elif priority != "capacity":
+        raise ValueError(f"unknown funder priority {priority!r}")
+    return applying[order]
 
 
 def invitees(convener: int, ties, taken: np.ndarray, desire: np.ndarray, accept_draws: np.ndarray, size: int,
@@ -44,11 +58,12 @@ def invitees(convener: int, ties, taken: np.ndarray, desire: np.ndarray, accept_
 
 def call_for_proposals(free: np.ndarray, desire: np.ndarray, capacity: np.ndarray, ties, apply_draws: np.ndarray,
                        accept_draws: np.ndarray, grants: int, size: int, min_members: int, invite_trust: float,
-                       mandated: bool) -> list[np.ndarray]:
+                       mandated: bool, priority: str = "capacity", community: np.ndarray | None = None,
+                       lot_draws: np.ndarray | None = None) -> list[np.ndarray]:
     """The partnerships a call funds: each an array of organization ids, convener first."""
     taken = ~free
     funded = []
-    for convener in applicants(free, desire, capacity, apply_draws):
+    for convener in applicants(free, desire, capacity, apply_draws, priority, community, lot_draws):
         if len(funded) >= grants:
             break
         if taken[convener]:  # an earlier convener brought it in
