@@ -9,13 +9,17 @@ clock, phases and record. A month, in order (docs/ODD.md, "Ecosystem"):
    partnerships (:mod:`sim.rules.formation`); trust between members that know
    each other comes from the network, between strangers it is drawn fresh;
 2. every live partnership, in the order they formed, takes its month with
-   draws from its own generator (spawned from the model's when it formed, so
-   one partnership's course never depends on how many others there are);
+   draws from its own generator (its own stream of the model's seed, so one
+   partnership's course never depends on how many others there are); a
+   dissolved partnership's community outcome keeps moving (decay, or public
+   upkeep at scale), as after a collapse in a single partnership's run;
 3. members that walked away, and all members of a partnership that collapsed,
    are free again: their capacity and the trust of every pair they worked in
    go back to the region (pairs that worked together now know each other).
 
 A partnership that outlives its funding keeps its members until it dissolves.
+Every partnership is recorded to the region's last month, so its summary reads
+as a single partnership's run of the same length would.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from sim.params import LEVELS, Params, to_dict
 from sim.record import Recorder, summarize
 from sim.rules.formation import call_for_proposals
 from sim.state import OrgState, State, draw_organizations, draw_trust, start_partnership
-from sim.step import advance_function, resolve_kernel
+from sim.step import advance, advance_function, resolve_kernel
 
 ECOSYSTEM_COLUMNS = (
     "step", "partnerships_live", "partnerships_formed", "partnerships_at_scale", "partnerships_collapsed",
@@ -110,6 +114,10 @@ class EcosystemModel(mesa.Model):
         self.ever_member = np.zeros(count, dtype=bool)
         self.partnerships: list[RegionalPartnership] = []
         self._live: list[RegionalPartnership] = []
+        self._dissolved: list[RegionalPartnership] = []
+        # Each partnership's generator: its own stream of this entropy (SeedSequence spawn keys by index), so
+        # that one partnership's draws depend neither on the others nor on the caller's seed object.
+        self._partnership_entropy = [int(x) for x in self.rng.integers(0, 2**63, size=2)]
         self.organizations = [RegionalOrganization(self, index) for index in range(count)]
         self._rows = np.zeros((params.steps + 1, len(ECOSYSTEM_COLUMNS)))
         self.month = 0
@@ -144,8 +152,15 @@ class EcosystemModel(mesa.Model):
             if left.any():
                 self._release(partnership, was_active, left, released_rows, released_cols, released_trust)
             collapsed += int(not partnership.live)
+        for partnership in self._dissolved:
+            # Without members only the community outcome moves (decay, or the public sector's upkeep at scale),
+            # as in a single partnership's run; that month takes no random numbers.
+            local_month = month - partnership.formed_step
+            partnership.state, facts = advance(partnership.state, self.params, None, local_month)
+            partnership.recorder.record(local_month, partnership.state, self.params, facts)
         if released_rows:
             self.ties.write(np.concatenate(released_rows), np.concatenate(released_cols), np.concatenate(released_trust))
+        self._dissolved += [p for p in self._live if not p.live]
         self._live = [p for p in self._live if p.live]
         self._record(month, formed=formed, reached=reached, collapsed=collapsed, money=money, work=work)
         if self.month >= self.params.steps:
@@ -170,7 +185,9 @@ class EcosystemModel(mesa.Model):
             state = start_partnership(orgs, np.where(known, trust, fresh), params)
             partnership = RegionalPartnership(
                 index=len(self.partnerships), members=members, formed_step=month - 1, state=state,
-                rng=self.rng.spawn(1)[0], recorder=Recorder(params.steps - (month - 1), kernel=self.kernel))
+                rng=np.random.default_rng(np.random.SeedSequence(self._partnership_entropy,
+                                                                 spawn_key=(len(self.partnerships),))),
+                recorder=Recorder(params.steps - (month - 1), kernel=self.kernel))
             partnership.recorder.record(0, state, params, None)
             self.partnerships.append(partnership)
             self._live.append(partnership)

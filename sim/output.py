@@ -295,7 +295,7 @@ def plot_region(result: RunResult):
     for column, label, colour, style in series:
         ax.step(months, frame[column].to_numpy(), where="post", label=label, color=colour, linestyle=style, linewidth=1.8)
     _finish(ax, months)
-    ax.set_xlabel("Time (months since the region's first call)")
+    ax.set_xlabel("Month (the funder's first call is in month 1)")
     ax.set_ylim(bottom=0)
     ax.set_ylabel("Partnerships (count)")
     ax.set_title(f"Partnerships in a region of {summary.get('organizations'):,} organizations: "

@@ -252,8 +252,9 @@ class Ecosystem:
     local_share: float = param(0.8, low=0.0, high=1.0, doc="share of acquaintances in an organization's own neighbourhood",
                                source="modelling choice")
     call_months: int = param(12, low=1, high=600, unit="months", doc="months between the funder's calls for proposals",
-                             source="002")
-    grants_per_call: int = param(5, low=0, high=10_000, doc="partnerships the funder funds at each call", source="002")
+                             source="modelling choice")
+    grants_per_call: int = param(5, low=0, high=10_000, doc="partnerships the funder funds at each call",
+                                 source="modelling choice")
     funder_priority: str = param("capacity", choices=FUNDER_PRIORITIES,
                                  doc="which proposals the funder reads first: the strongest (capacity), those of community organizations (community, then capacity), or by lot (lottery)",
                                  source="003")

@@ -328,3 +328,23 @@ def test_a_funder_who_favours_community_proposals_gets_community_conveners():
             conveners = [model.organizations[int(p.members[0])] for p in model.partnerships]
             shares[priority].append(np.mean([c.is_community for c in conveners]))
     assert mannwhitneyu(shares["community"], shares["capacity"], alternative="greater").pvalue < ALPHA
+
+
+def test_a_seed_sequence_gives_the_same_region_each_time():
+    seed = np.random.SeedSequence(2024)
+    data = region(200, steps=30)
+    a, b = (run_region(data, seed=seed) for _ in range(2))
+    assert a.partnerships_frame().equals(b.partnerships_frame())
+
+
+def test_partnerships_are_recorded_to_the_regions_end_and_read_like_single_runs():
+    model = run_region(region(300, steps=96, funding={"grant_months": 24}), seed=6)
+    series = model.partnership_timeseries()
+    assert (series.groupby("partnership")["step"].max() == 96).all()
+    frame = model.partnerships_frame()
+    ended = frame[frame["funding_end_step"].notna() & (frame["funding_end_step"] < 96)]
+    # A partnership that dissolved while its grant paid did not outlive its funding, as in a single run.
+    collapsed_funded = ended[ended["collapsed"] & (ended["collapse_step"] <= ended["funding_end_step"])]
+    assert (collapsed_funded["sustained_after_funding"] == False).all()  # noqa: E712 (a nullable column)
+    assert_array_equal(ended["sustained_after_funding"].astype(bool), ~ended["collapsed"])
+    assert len(ended) > 0 and ended["collapsed"].any()

@@ -1,10 +1,11 @@
 """How partnerships form in a region: a funder's call, conveners, and the acquaintances they invite.
 
-Sources: funders' calls for proposals and grant cycles (seed 002); "each
-organization has to have the desire" to work with others, and mandated
-partnerships whose members the funder names (seed 001); partnerships grow from
-relationships of trust already there (seeds 000, 001); the established,
-well-resourced organization is the one that gets the grant (seed 003).
+Sources: "each organization has to have the desire" to work with others and
+mandated partnerships (seed 001); partnerships grow from relationships of trust
+already there (seeds 000, 001); the established, well-resourced organization
+next to the $25k grassroots group (seed 003). Modelling choices: calls at a
+fixed interval with a fixed number of grants, proposals read in the funder's
+order of priority, and a mandate that names the convener's acquaintances.
 
 At a call every organization that belongs to no partnership applies, as a
 convener, with chance ``desire * capacity`` (it wants to partner and can write
