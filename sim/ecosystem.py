@@ -148,10 +148,10 @@ class EcosystemModel(mesa.Model):
             money += facts.money
             work += facts.work
             reached += int(partnership.state.partnership.scale_step is not None and not had_scale)
-            left = was_active & ~partnership.state.orgs.active
-            if left.any():
+            if facts.departures:  # members walked away, or all went with a collapse
+                left = was_active & ~partnership.state.orgs.active
                 self._release(partnership, was_active, left, released_rows, released_cols, released_trust)
-            collapsed += int(not partnership.live)
+                collapsed += int(not partnership.live)
         for partnership in self._dissolved:
             # Without members only the community outcome moves (decay, or the public sector's upkeep at scale),
             # as in a single partnership's run; that month takes no random numbers.

@@ -1,4 +1,5 @@
-"""Statistics over a sweep's runs: shares with Wilson intervals, survival, effect sizes, sensitivity.
+"""Statistics over a sweep's runs: shares with Wilson intervals, means with t intervals, survival, effect sizes,
+sensitivity.
 
 Every function here is pure: plain data in (a runs table as a pandas DataFrame,
 arrays, dicts), plain data out (DataFrames, dicts, tuples). Nothing reads or
@@ -153,6 +154,59 @@ def survival_curve(runs: pd.DataFrame, by: Sequence[str], horizon: int, confiden
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+# --------------------------------------------------------------------------- means
+
+def mean_interval(values: Any, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean of the non-missing values with a Student t interval: ``(mean, low, high, n)``.
+
+    ``n - 1`` degrees of freedom; ``(nan, nan, nan, 0)`` with no values, ``(mean, nan, nan, 1)``
+    with one. ``mean_interval([1, 2, 3])`` is ``(2.0, -0.4841, 4.4841, 3)``.
+    """
+    x = as_numeric(values)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return (math.nan, math.nan, math.nan, 0)
+    mean = float(x.mean())
+    if x.size < 2:
+        return (mean, math.nan, math.nan, 1)
+    half = float(stats.t.ppf(0.5 + confidence / 2.0, x.size - 1)) * float(x.std(ddof=1)) / math.sqrt(x.size)
+    return (mean, mean - half, mean + half, int(x.size))
+
+
+def mean_table(runs: pd.DataFrame, by: Sequence[str], outcome: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Per group of ``by``, the mean of ``outcome`` over rows (e.g. runs) with a Student t interval.
+
+    Columns: the ``by`` columns, ``n`` (rows where the outcome is known), ``mean``, ``ci_low``,
+    ``ci_high``. Missing values are left out of ``n``; a group with ``n < 2`` has NaN bounds.
+    The same numbers as :func:`mean_interval` on each group.
+    """
+    by = list(by)
+    frame = pd.DataFrame({"_y": as_numeric(runs[outcome])}, index=runs.index)
+    for name in by:
+        frame[name] = runs[name].to_numpy()
+    columns = [*by, "n", "mean", "ci_low", "ci_high"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    if by:
+        grouped = frame.groupby(by, dropna=False, sort=True)["_y"].agg(["count", "mean", "std"]).reset_index()
+    else:
+        y = frame["_y"]
+        grouped = pd.DataFrame({"count": [y.count()], "mean": [y.mean()], "std": [y.std(ddof=1)]})
+    n = grouped["count"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(n >= 2, stats.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1)), np.nan)
+        half = t * grouped["std"].to_numpy(dtype=float) / np.sqrt(n)
+    mean = grouped["mean"].to_numpy(dtype=float)
+    out = grouped[by].copy() if by else pd.DataFrame(index=grouped.index)
+    for name in by:
+        out[name] = out[name].map(_plain)
+    out["n"] = n.astype(int)
+    out["mean"] = mean
+    out["ci_low"] = mean - half
+    out["ci_high"] = mean + half
+    return out[columns]
+
+
 # --------------------------------------------------------------------------- effect sizes
 
 def newcombe_interval(successes_a: int, n_a: int, successes_b: int, n_b: int,
@@ -250,12 +304,16 @@ def effect_size(a: Sequence[Any], b: Sequence[Any], kind: str | None = None, con
 
 
 def two_arm_effects(runs: pd.DataFrame, knob: str, outcomes: Sequence[str], by: Sequence[str] = (),
-                    confidence: float = 0.95) -> pd.DataFrame:
+                    confidence: float = 0.95, kind: str | None = None) -> pd.DataFrame:
     """Effects of a knob with exactly two values: the higher (or ``True``) arm minus the lower one.
 
     One row per outcome and per group of ``by`` (e.g. the other knobs), plus a
     pooled row (``by`` columns empty) when ``by`` is given. Columns: the ``by``
     columns, ``outcome``, ``arm_a``, ``arm_b`` and the :func:`effect_size` keys.
+    ``kind`` (``"binary"`` or ``"continuous"``) applies to every outcome; ``None``
+    treats :data:`BINARY_OUTCOMES` as binary and lets :func:`effect_size` decide
+    for the others (a per-run share that happens to be only 0s and 1s would be
+    read as binary: pass ``"continuous"`` for means over runs).
     """
     values = sorted({_plain(v) for v in runs[knob].dropna().unique()}, key=_sort_key)
     if len(values) != 2:
@@ -269,8 +327,8 @@ def two_arm_effects(runs: pd.DataFrame, knob: str, outcomes: Sequence[str], by: 
         arm_a = group[group[knob] == high_arm]
         arm_b = group[group[knob] == low_arm]
         for outcome in outcomes:
-            kind = "binary" if outcome in BINARY_OUTCOMES else None
-            result = effect_size(arm_a[outcome], arm_b[outcome], kind=kind, confidence=confidence)
+            outcome_kind = kind if kind is not None else ("binary" if outcome in BINARY_OUTCOMES else None)
+            result = effect_size(arm_a[outcome], arm_b[outcome], kind=outcome_kind, confidence=confidence)
             rows.append({**key, "outcome": outcome, "arm_a": high_arm, "arm_b": low_arm, **result})
     return pd.DataFrame(rows)
 
@@ -367,6 +425,6 @@ def morris_indices(problem: dict, X: Any, Y: Sequence[float], num_levels: int = 
 
 __all__ = [
     "BINARY_OUTCOMES", "as_binary", "as_numeric", "cliffs_delta", "cohens_d", "design_point_means", "effect_size",
-    "is_binary", "morris_indices", "newcombe_interval", "share_table", "sobol_indices", "survival_curve",
+    "is_binary", "mean_interval", "mean_table", "morris_indices", "newcombe_interval", "share_table", "sobol_indices", "survival_curve",
     "two_arm_effects", "welch_interval", "wilson_interval",
 ]

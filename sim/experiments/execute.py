@@ -268,7 +268,7 @@ def run_sweep(spec: Spec, out_dir: str | Path | None = None, workers: int | None
 
             bar = tqdm(total=total, initial=already, unit="run", desc=spec.name, file=sys.stderr, dynamic_ncols=True,
                        disable=None if progress else True, smoothing=0.05)
-            tasks = _tasks(spec, design, missing, size, store_mod.runs_schema(spec.knobs))
+            tasks = _tasks(spec, design, missing, size, store_mod.runs_schema(spec.knobs, spec.kind))
             for runs, ts in _drive(executor, tasks, _in_flight_limit(workers, client)):
                 store.write_part(runs, ts)
                 written += len(runs)
@@ -417,7 +417,7 @@ def _manifest(spec: Spec, design: Design, total: int, backend: str, workers: int
         extra += ["dask", "distributed"]
     if spec.method in ("sobol", "morris"):
         extra.append("SALib")
-    outcome_cols = store_mod.outcome_columns()
+    outcome_cols = store_mod.outcome_columns(spec.kind)
     now = store_mod.utc_now()
     manifest = {
         "name": spec.name,
@@ -427,6 +427,7 @@ def _manifest(spec: Spec, design: Design, total: int, backend: str, workers: int
         "description": spec.description,
         "scenario": spec.scenario_name,
         "scenario_source": spec.scenario,
+        "kind": spec.kind,
         "root_seed": spec.root_seed,
         "replicates": spec.replicates,
         "steps": spec.steps,
@@ -445,7 +446,7 @@ def _manifest(spec: Spec, design: Design, total: int, backend: str, workers: int
         "outcomes": store_mod.analysis_outcomes(outcome_cols),
         "timeseries": spec.timeseries,
         "every": spec.every if spec.timeseries else None,
-        "timeseries_codes": {name: list(labels) for name, labels in CODED_METRICS.items()} if spec.timeseries else None,
+        "timeseries_codes": _timeseries_codes(spec),
         "base_params": to_dict(spec.base),
         "versions": store_mod.package_versions(extra),
         "git_commit": commit,
@@ -466,6 +467,15 @@ def _manifest(spec: Spec, design: Design, total: int, backend: str, workers: int
         manifest["started"] = previous.get("started", now)
         manifest["resumed"] = [*previous.get("resumed", []), now]
     return manifest
+
+
+def _timeseries_codes(spec: Spec) -> dict | None:
+    """The coded time-series metrics (a region's time series has none), or None without time series."""
+    if not spec.timeseries:
+        return None
+    if spec.kind == store_mod.REGION:
+        return {}
+    return {name: list(labels) for name, labels in CODED_METRICS.items()}
 
 
 def final_line(out_dir: str | Path) -> str:

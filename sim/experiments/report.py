@@ -21,6 +21,9 @@ knobs, the design) and, when present, ``timeseries.parquet``; writes into
 - ``trajectories_by_KNOB.png``: mean community outcome, community power,
   membership and trust month by month (needs ``timeseries.parquet``).
 
+A region sweep (``ecosystem.organizations > 0``; ``kind`` in the manifest) gets
+the region report of :mod:`sim.experiments.region_report` instead.
+
 All numbers come from :mod:`sim.experiments.analysis` and
 :mod:`sim.experiments.discovery`. Figures have a fixed size and resolution and
 no software stamp, so the same results give the same files.
@@ -46,8 +49,10 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.ecosystem import ECOSYSTEM_SUMMARY_KEYS  # noqa: E402
 from sim.experiments import analysis  # noqa: E402
 from sim.experiments.discovery import discover  # noqa: E402
+from sim.experiments.store import PARTNERSHIP, REGION, RUN_KINDS  # noqa: E402
 
 FIGSIZE = (9.0, 5.0)
 WIDE = (11.0, 5.0)
@@ -57,6 +62,7 @@ GRANT_STYLE = dict(linestyle="--", linewidth=1.1, alpha=0.9)
 
 RUN_COLUMNS = ("run_id", "design_point", "replicate", "seed", "scenario", "status", "error")
 REQUIRED_COLUMNS = ("reached_scale", "collapsed", "collapse_step")
+REGION_REQUIRED_COLUMNS = ("partnerships_formed", "share_reached_scale", "share_collapsed")
 SAMPLED_METHODS = ("latin_hypercube", "sobol", "morris")
 MAX_TABLE_POINTS = 60      # above this many design points, tables are per knob value instead
 MAX_GROUPS = 8             # a numeric knob with more distinct values than this is binned for lines and tables
@@ -125,6 +131,7 @@ class Study:
     problem: dict | None = None
     timeseries_path: Path | None = None
     notes: list[str] = field(default_factory=list)
+    kind: str = PARTNERSHIP     # "partnership" (one partnership per run) or "region" (a region per run)
 
     @property
     def n_failed(self) -> int:
@@ -185,10 +192,12 @@ def load_study(results_dir: str | Path) -> Study:
     if len(ok) == 0:
         first = next((str(e) for e in runs.get("error", pd.Series(dtype=object)).dropna()), "no error recorded")
         raise ReportError(f"{runs_path}: all {len(runs)} runs failed; nothing to report (first error: {_one_line(first)})")
-    missing = [c for c in REQUIRED_COLUMNS if c not in runs.columns]
+    kind = study_kind(manifest, runs)
+    required = REGION_REQUIRED_COLUMNS if kind == REGION else REQUIRED_COLUMNS
+    missing = [c for c in required if c not in runs.columns]
     if missing:
-        raise ReportError(f"{runs_path}: no column {missing[0]} (expected the sweep's outcome columns, "
-                          f"e.g. {', '.join(REQUIRED_COLUMNS)})")
+        raise ReportError(f"{runs_path}: no column {missing[0]} (expected the {kind} sweep's outcome columns, "
+                          f"e.g. {', '.join(required)})")
     ok = ok.reset_index(drop=True).copy()
     if "design_point" not in ok.columns:
         ok["design_point"] = np.arange(len(ok))
@@ -212,12 +221,27 @@ def load_study(results_dir: str | Path) -> Study:
     study = Study(name=name, directory=directory, manifest=manifest, runs=runs, ok=ok, knobs=knobs,
                   levers=[k for k in levers if k in knobs], method=method, steps=steps,
                   problem=manifest.get("problem") if isinstance(manifest.get("problem"), dict) else None,
-                  timeseries_path=timeseries_path if timeseries_path.is_file() else None)
+                  timeseries_path=timeseries_path if timeseries_path.is_file() else None, kind=kind)
     status = manifest.get("status")
     if status not in (None, "complete"):
         study.notes.append(f"the sweep's manifest says it is {status} ({manifest.get('runs_done', '?')} of "
                            f"{manifest.get('runs_total', '?')} runs done); this report covers the runs in runs.parquet")
     return study
+
+
+def study_kind(manifest: dict, runs: pd.DataFrame) -> str:
+    """The kind of run of a sweep: the manifest's ``kind``, else its base parameters' region size, else the columns."""
+    kind = manifest.get("kind")
+    if kind in RUN_KINDS:
+        return kind
+    base = manifest.get("base_params")
+    region = base.get("ecosystem") if isinstance(base, dict) else None
+    size = region.get("organizations") if isinstance(region, dict) else None
+    if isinstance(size, (int, float)) and not isinstance(size, bool):
+        return REGION if size > 0 else PARTNERSHIP
+    if "partnerships_formed" in runs.columns and ("reached_scale" not in runs.columns or runs["reached_scale"].isna().all()):
+        return REGION
+    return PARTNERSHIP
 
 
 def _steps(manifest: dict, spec: dict, ok: pd.DataFrame) -> int:
@@ -242,7 +266,7 @@ _OUTCOMES = {
 
 
 def _is_outcome(column: str) -> bool:
-    return column in _OUTCOMES or column.startswith(_OUTCOME_PREFIXES)
+    return column in _OUTCOMES or column in ECOSYSTEM_SUMMARY_KEYS or column.startswith(_OUTCOME_PREFIXES)
 
 
 def _cap(text: str) -> str:
@@ -645,6 +669,11 @@ def _table_keys(study: Study) -> list[tuple[str, list[str], pd.DataFrame]]:
         return [("per design point", study.knobs, study.ok)]
     if not study.knobs:
         return [("all runs", [], study.ok)]
+    return _knob_value_keys(study)
+
+
+def _knob_value_keys(study: Study) -> list[tuple[str, list[str], pd.DataFrame]]:
+    """Per knob, the runs grouped by its value (or bin): a column named by the knob's plain name, ordered by ``_order``."""
     keyed = []
     for knob in study.knobs:
         groups = groups_of(study.ok, knob)
@@ -993,6 +1022,15 @@ def trajectories(study: Study, knob: str) -> tuple[pd.DataFrame, Groups, pd.Data
 
 # --------------------------------------------------------------------------- the report
 
+def write_summary(out: Path, sections: Sequence[str], written: list[Path]) -> list[Path]:
+    """Write the non-empty sections as ``summary.md`` in ``out``; it goes first in the list of paths written."""
+    summary = out / "summary.md"
+    text = "\n".join(s for s in sections if s).rstrip() + "\n"
+    summary.write_text(text, encoding="utf-8", newline="\n")
+    written.insert(0, summary)
+    return written
+
+
 def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Write ``summary.md`` and the figures for a sweep's results; return the paths written.
 
@@ -1001,6 +1039,10 @@ def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> 
     study = load_study(results_dir)
     out = Path(out_dir) if out_dir is not None else study.directory / "report"
     out.mkdir(parents=True, exist_ok=True)
+    if study.kind == REGION:
+        from sim.experiments.region_report import write_region_report
+
+        return write_region_report(study, out)
     written: list[Path] = []
     figures: list[tuple[str, str]] = []
 
@@ -1070,11 +1112,7 @@ def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> 
         _figures_section(figures),
         _failures(study),
     ]
-    summary = out / "summary.md"
-    text = "\n".join(s for s in sections if s).rstrip() + "\n"
-    summary.write_text(text, encoding="utf-8", newline="\n")
-    written.insert(0, summary)
-    return written
+    return write_summary(out, sections, written)
 
 
 def _phase_pairs(study: Study, indices: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
@@ -1092,7 +1130,11 @@ def _phase_pairs(study: Study, indices: dict[str, pd.DataFrame]) -> list[tuple[s
     return [(first, other) for other in others[:2]]
 
 
-def _header(study: Study) -> str:
+UNITS_TEXT = ("Every share below is over replicate runs (one run is one possible history, not a forecast); the "
+              "intervals are 95% intervals for the share a very large number of runs would give.")
+
+
+def _header(study: Study, units: str = UNITS_TEXT, facts_after: Sequence[str] = ()) -> str:
     spec = study.spec
     description = _one_line(spec.get("description", "")) if isinstance(spec.get("description"), str) else ""
     ok, failed = len(study.ok), study.n_failed
@@ -1110,11 +1152,11 @@ def _header(study: Study) -> str:
     if study.knobs:
         lines += ["- varied:"] + [f"  - `{k}` ({knob_name(k)}{', a lever' if k in study.levers else ''}): "
                                   f"{_range_text(study.ok[k])}" for k in study.knobs]
+    lines += [f"- {fact}" for fact in facts_after]
     lines += [f"- runs: {len(study.runs)} ({ok} succeeded, {failed} failed{' and left out' if failed else ''})"]
     if study.manifest.get("spec_hash"):
         lines += [f"- spec hash: `{str(study.manifest['spec_hash'])[:12]}`"]
-    lines += ["", "Every share below is over replicate runs (one run is one possible history, not a forecast); the "
-              "intervals are 95% intervals for the share a very large number of runs would give.", ""]
+    lines += ["", units, ""]
     for note in study.notes:
         lines += [f"Note: {note}.", ""]
     return "\n".join(lines)
@@ -1154,4 +1196,4 @@ def _failures(study: Study) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["ReportError", "Study", "load_study", "write_report"]
+__all__ = ["ReportError", "Study", "load_study", "study_kind", "write_report"]

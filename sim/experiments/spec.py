@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from sim.errors import ScenarioError
+from sim.experiments.store import REGION, run_kind
 from sim.params import Params
 from sim.scenarios import _check_override_key, load_scenario, read_toml, scenario_path
 
@@ -38,6 +39,7 @@ ROLES = {"levers": "lever", "uncertainties": "uncertainty"}
 RESERVED_KNOBS = ("seed", "steps", "description")
 KINDS = {int: "int", float: "float", bool: "bool", str: "str"}
 DEFAULT_MORRIS_LEVELS = 4
+REGION_SIZE_KEY = "ecosystem.organizations"  # > 0: every run is a region (see Spec.kind)
 DEFAULT_EVERY = 1
 
 
@@ -115,6 +117,11 @@ class Spec:
     @property
     def hash(self) -> str:
         return spec_hash(self.data)
+
+    @property
+    def kind(self) -> str:
+        """``"region"`` if every run is a region (``base.ecosystem.organizations > 0``), else ``"partnership"``."""
+        return run_kind(self.base)
 
 
 def canonical_json(data: Any) -> str:
@@ -317,6 +324,20 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
                 fail(where, "also in [fixed]", "a knob is either varied or fixed")
             seen[key] = section
             knobs.append(_parse_knob(source, where, key, role, spec_value, scenario, base_overrides))
+
+    # One kind of run per sweep (its outcome columns depend on it): a knob may not turn regions into single
+    # partnerships or back.
+    kind = run_kind(base)
+    for knob in knobs:
+        if knob.key == REGION_SIZE_KEY:
+            values = knob.values if knob.values is not None else (knob.low, knob.high)
+            other = [v for v in values if (v > 0) != (kind == REGION)]
+            if other:
+                fail(f"{ROLE_SECTIONS[knob.role]}.{knob.key}",
+                     f"{other[0]!r} would make some runs {'single partnerships' if kind == REGION else 'regions'} "
+                     f"and the base scenario's runs are {'regions' if kind == REGION else 'single partnerships'}",
+                     "values above 0 (regions of that many organizations)" if kind == REGION else
+                     "0 only (or a region scenario: one kind of run per sweep)")
 
     # What the design method accepts.
     if method in SAMPLING_METHODS:

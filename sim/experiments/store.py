@@ -4,7 +4,8 @@ Layout of ``DIR`` (format reference: experiments/README.md)::
 
     manifest.json          the spec, its hash, seeds, versions, times, counts
     design.parquet         sampling designs only: the sampler's matrix (design_point + one column per knob)
-    runs.parquet           one row per run, sorted by run_id
+    runs.parquet           one row per run, sorted by run_id; its outcome columns depend on the kind of run
+                           (``partnership``: sim.record.SUMMARY_KEYS; ``region``: sim.ecosystem.ECOSYSTEM_SUMMARY_KEYS)
     timeseries.parquet     when asked: run_id, step, metric, value (long format)
     parts/                 while running: part-NNNNNN.parquet (+ ts-NNNNNN.parquet), one per finished chunk
 
@@ -31,8 +32,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sim.ecosystem import ECOSYSTEM_SUMMARY_KEYS
 from sim.errors import ScenarioError
-from sim.params import LEVELS
+from sim.params import LEVELS, Params
 from sim.record import SUMMARY_KEYS
 
 MANIFEST = "manifest.json"
@@ -53,10 +55,31 @@ _INT_OUTCOMES = ("steps", "scale_step", "collapse_step", "funding_end_step", "mo
                  "final_active_members")
 _BOOL_OUTCOMES = ("reached_scale", "collapsed", "sustained_after_funding")
 _STR_OUTCOMES = ("collapse_cause", "max_level", "final_phase")
+# Kinds of run: one partnership (``ecosystem.organizations = 0``) or a region of organizations (``> 0``).
+PARTNERSHIP, REGION = "partnership", "region"
+RUN_KINDS = (PARTNERSHIP, REGION)
+# Region summary outcomes (sim.ecosystem.ECOSYSTEM_SUMMARY_KEYS): counts are int64, shares, medians and means
+# float64 (null when nothing formed, reached scale or collapsed).
+_REGION_INT_WORDS = ("partnerships", "organizations", "pairs")
+_REGION_FLOAT_PREFIXES = ("share_", "median_", "mean_")
+# Outcome columns that are not worth analysing: the same for every run (or set by a parameter).
+CONSTANT_OUTCOMES = ("steps", "organizations")
 TIMESERIES_SCHEMA = pa.schema([("run_id", pa.int64()), ("step", pa.int64()), ("metric", pa.string()), ("value", pa.float64())])
 
 
-def _outcome_type(name: str) -> pa.DataType | None:
+def run_kind(params: Params) -> str:
+    """``"region"`` for an ecosystem (``params.ecosystem.organizations > 0``), else ``"partnership"``."""
+    return REGION if params.ecosystem.organizations > 0 else PARTNERSHIP
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in RUN_KINDS:
+        raise ValueError(f"unknown kind of run {kind!r}; expected one of {', '.join(RUN_KINDS)}")
+
+
+def _outcome_type(name: str, kind: str = PARTNERSHIP) -> pa.DataType | None:
+    if kind == REGION:
+        return _region_outcome_type(name)
     if name in _INT_OUTCOMES or name.startswith("first_step_at_level."):
         return pa.int64()
     if name in _BOOL_OUTCOMES:
@@ -68,8 +91,25 @@ def _outcome_type(name: str) -> pa.DataType | None:
     return None  # unknown to this module: inferred from the values
 
 
-def outcome_columns() -> list[str]:
-    """The outcome columns of runs.parquet, from ``sim.record.SUMMARY_KEYS`` (``first_step_at_level`` flattened)."""
+def _region_outcome_type(name: str) -> pa.DataType | None:
+    if name == "steps":
+        return pa.int64()
+    if name.startswith(_REGION_FLOAT_PREFIXES):
+        return pa.float64()
+    if any(word in name.split("_") for word in _REGION_INT_WORDS):
+        return pa.int64()
+    return None  # unknown to this module: inferred from the values
+
+
+def outcome_columns(kind: str = PARTNERSHIP) -> list[str]:
+    """The outcome columns of runs.parquet for this kind of run.
+
+    ``partnership``: ``sim.record.SUMMARY_KEYS`` (``first_step_at_level`` flattened); ``region``:
+    ``sim.ecosystem.ECOSYSTEM_SUMMARY_KEYS``; in both, without ``params``, ``scenario`` and ``seed``.
+    """
+    _check_kind(kind)
+    if kind == REGION:
+        return [key for key in ECOSYSTEM_SUMMARY_KEYS if key not in NOT_OUTCOMES]
     columns = []
     for key in SUMMARY_KEYS:
         if key in NOT_OUTCOMES:
@@ -82,16 +122,17 @@ def outcome_columns() -> list[str]:
 
 
 def analysis_outcomes(columns: Iterable[str]) -> list[str]:
-    """Outcome columns that vary between runs (``steps`` is the run length, the same for every run)."""
-    return [c for c in columns if c != "steps"]
+    """Outcome columns that vary between runs: not ``steps`` (the run length, the same for every run) nor a
+    region's ``organizations`` (its size, a parameter)."""
+    return [c for c in columns if c not in CONSTANT_OUTCOMES]
 
 
-def runs_schema(knobs) -> pa.Schema:
-    """The declared schema of runs.parquet for these knobs (outcome types known to this module)."""
+def runs_schema(knobs, kind: str = PARTNERSHIP) -> pa.Schema:
+    """The declared schema of runs.parquet for these knobs and this kind of run (outcome types known to this module)."""
     fields = [pa.field(name, pa.int64()) for name in ID_COLUMNS]
     fields += [pa.field(k.key, KNOB_TYPES[k.kind]) for k in knobs]
-    for name in outcome_columns():
-        tp = _outcome_type(name)
+    for name in outcome_columns(kind):
+        tp = _outcome_type(name, kind)
         if tp is not None:
             fields.append(pa.field(name, tp))
     fields += [pa.field(name, pa.string()) for name in TAIL_COLUMNS]
