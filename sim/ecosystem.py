@@ -5,7 +5,8 @@ edge arrays by size) belong to the model. Each partnership is the model of
 :mod:`sim.step` on its members: its own small dense pair arrays, its own grant
 clock, phases and record. A month, in order (docs/ODD.md, "Ecosystem"):
 
-1. at a call month (months 1, 1 + ``call_months``, ...) the funder funds new
+1. at a call month (months 1, 1 + ``call_months``, ..., ``calls`` of them if
+   ``calls`` > 0) the funder funds new
    partnerships (:mod:`sim.rules.formation`); trust between members that know
    each other comes from the network, between strangers it is drawn fresh;
 2. every live partnership, in the order they formed, takes its month with
@@ -133,7 +134,7 @@ class EcosystemModel(mesa.Model):
         month = self.month
         region = self.params.ecosystem
         formed = 0
-        if region.grants_per_call and (month - 1) % region.call_months == 0:
+        if region.grants_per_call and is_call_month(month, region.call_months, region.calls):
             formed = self._call(month)
         reached = collapsed = 0
         money = work = 0.0
@@ -310,6 +311,12 @@ class EcosystemModel(mesa.Model):
             "mean_final_community_outcome": (float(np.mean([s["final_community_outcome"] for s in summaries]))
                                              if summaries else None),
         }
+
+
+def is_call_month(month: int, call_months: int, calls: int) -> bool:
+    """Whether the funder calls for proposals in ``month`` (1, 1 + call_months, ...; at most ``calls`` if above 0)."""
+    since_first = month - 1
+    return since_first >= 0 and since_first % call_months == 0 and (calls == 0 or since_first // call_months < calls)
 
 
 def _median(values: list) -> float | None:

@@ -255,6 +255,9 @@ class Ecosystem:
                              source="modelling choice")
     grants_per_call: int = param(5, low=0, high=10_000, doc="partnerships the funder funds at each call",
                                  source="modelling choice")
+    calls: int = param(0, low=0, high=6000,
+                       doc="calls the funder makes (0: one every call_months to the end of the run); fewer calls leave every cohort time to show its fate",
+                       source="modelling choice")
     funder_priority: str = param("capacity", choices=FUNDER_PRIORITIES,
                                  doc="which proposals the funder reads first: the strongest (capacity), those of community organizations (community, then capacity), or by lot (lottery)",
                                  source="003")

@@ -348,3 +348,19 @@ def test_partnerships_are_recorded_to_the_regions_end_and_read_like_single_runs(
     assert (collapsed_funded["sustained_after_funding"] == False).all()  # noqa: E712 (a nullable column)
     assert_array_equal(ended["sustained_after_funding"].astype(bool), ~ended["collapsed"])
     assert len(ended) > 0 and ended["collapsed"].any()
+
+
+def test_call_months_known_answers():
+    from sim.ecosystem import is_call_month
+
+    assert [m for m in range(1, 40) if is_call_month(m, 12, 0)] == [1, 13, 25, 37]
+    assert [m for m in range(1, 40) if is_call_month(m, 12, 2)] == [1, 13]
+    assert [m for m in range(1, 6) if is_call_month(m, 1, 3)] == [1, 2, 3]
+    assert not is_call_month(0, 12, 0)
+
+
+def test_a_funder_with_two_calls_forms_two_cohorts():
+    model = run_region(region(300, steps=60, ecosystem={"calls": 2, "grants_per_call": 4}), seed=2)
+    frame = model.partnerships_frame()
+    assert sorted(frame["formed_step"].unique()) == [0, 12]
+    assert model.timeseries()["formed"].sum() == len(frame) <= 8

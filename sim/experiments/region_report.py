@@ -223,12 +223,16 @@ def _region_facts(study: Study) -> list[str]:
     size = value(region, "organizations", "ecosystem.organizations")
     every = value(region, "call_months", "ecosystem.call_months")
     grants = value(region, "grants_per_call", "ecosystem.grants_per_call")
+    calls = value(region, "calls", "ecosystem.calls")
     months = value(funding, "grant_months", "funding.grant_months")
     if size is None:
         return []
     fact = f"each run is a region of {size} organizations"
     if every is not None and grants is not None:
-        fact += f"; the funder calls for proposals every {every} months and funds up to {grants} partnerships a call"
+        fact += f"; the funder calls for proposals every {every} months"
+        if calls not in (None, "0"):
+            fact += f" ({calls} calls{'' if calls == '(varied)' else ' in all'})"
+        fact += f" and funds up to {grants} partnerships a call"
     if months is not None and months != "(varied)":
         fact += f", each with a grant of {months} months"
     return [fact]
