@@ -125,9 +125,9 @@ def test_same_sweep_gives_the_same_runs(sweep, tmp_path):
     assert (again / "runs.parquet").read_bytes() == (sweep / "runs.parquet").read_bytes()
     assert (again / "timeseries.parquet").read_bytes() == (sweep / "timeseries.parquet").read_bytes()
     pool = run_sweep(spec, tmp_path / "pool", workers=2, progress=False)
-    # Two workers cut the runs into other chunks (so other parquet row groups): the same table, schema included.
+    # Two workers cut the runs into other chunks; row groups of a fixed size keep the bytes the same.
     for name in ("runs.parquet", "timeseries.parquet"):
-        assert pq.read_table(pool / name).equals(pq.read_table(sweep / name), check_metadata=True), name
+        assert (pool / name).read_bytes() == (sweep / name).read_bytes(), name
 
 
 def test_kind_cannot_change_within_a_sweep(tmp_path):

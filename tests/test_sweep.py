@@ -20,7 +20,7 @@ import pytest
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.experiments import SweepInterrupted, build_design, load_spec, run_sweep
-from sim.experiments import execute
+from sim.experiments import execute, store
 from sim.seeds import replicate_seeds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -268,6 +268,21 @@ def test_equal_results_across_backends(tmp_path):
     for other in (pool, dask):
         pd.testing.assert_frame_equal(reference, runs(other))
         pd.testing.assert_frame_equal(pd.read_parquet(inline / "timeseries.parquet"), pd.read_parquet(other / "timeseries.parquet"))
+        for name in ("runs.parquet", "timeseries.parquet"):
+            assert (other / name).read_bytes() == (inline / name).read_bytes(), name
+
+
+def test_same_bytes_whatever_the_chunks(tmp_path, monkeypatch):
+    """Row groups have a fixed size, so files do not record how the runs were chunked among workers."""
+    monkeypatch.setattr(store, "RUN_ROWS_PER_GROUP", 5)
+    monkeypatch.setattr(store, "TIMESERIES_ROWS_PER_GROUP", 70)
+    spec = load_spec(spec_file(tmp_path, TINY.replace("replicates = 2", "replicates = 6")))
+    inline = run_sweep(spec, tmp_path / "one", workers=1, progress=False)
+    pool = run_sweep(spec, tmp_path / "pool", workers=2, progress=False)
+    for name in ("runs.parquet", "timeseries.parquet"):
+        assert (pool / name).read_bytes() == (inline / name).read_bytes(), name
+    groups = pq.ParquetFile(inline / "runs.parquet").metadata
+    assert [groups.row_group(i).num_rows for i in range(groups.num_row_groups)] == [5, 5, 5, 5, 4]
 
 
 def test_failed_run_is_recorded_and_sweep_goes_on(tmp_path, monkeypatch):

@@ -337,14 +337,17 @@ class Store:
         kept_ids = [a[k] for a, k in zip(ids, keeps)]
         del flat, origin, keep_flat
 
-        schemas = [pq.read_schema(path) for path, _ in sources]
-        schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
+        # One schema at a time: hundreds of parts' schemas held together would cost memory in their number.
+        schema = pa.schema([])
+        for path, _ in sources:
+            schema = pa.unify_schemas([schema, pq.read_schema(path)], promote_options="permissive")
         schema = pa.schema([schema.field(n) for n in _column_order(schema.names)])
         order = _merge_order(kept_ids)
 
         runs_tmp = self.dir / (RUNS + ".tmp")
         failed = 0
         with pq.ParquetWriter(runs_tmp, schema) as writer:
+            groups = RowGroups(writer, RUN_ROWS_PER_GROUP)
             for group in order:
                 tables = []
                 for i in group:
@@ -354,12 +357,14 @@ class Store:
                     tables.append(_conform(table, schema))
                 table = pa.concat_tables(tables).sort_by("run_id") if tables else schema.empty_table()
                 failed += count_failed(table)
-                writer.write_table(table)
+                groups.add(table)
+            groups.close()
 
         ts_tmp = None
         if any(ts is not None for _, ts in sources):
             ts_tmp = self.dir / (TIMESERIES + ".tmp")
             with pq.ParquetWriter(ts_tmp, TIMESERIES_SCHEMA) as writer:
+                groups = RowGroups(writer, TIMESERIES_ROWS_PER_GROUP)
                 for group in order:
                     tables = []
                     for i in group:
@@ -372,14 +377,49 @@ class Store:
                             table = table.filter(pa.array(mask))
                         tables.append(table.cast(TIMESERIES_SCHEMA))
                     if tables:
-                        table = pa.concat_tables(tables).sort_by([("run_id", "ascending"), ("step", "ascending")])
-                        writer.write_table(table)
+                        groups.add(pa.concat_tables(tables).sort_by([("run_id", "ascending"), ("step", "ascending")]))
+                groups.close()
             os.replace(ts_tmp, self.dir / TIMESERIES)
         os.replace(runs_tmp, self.dir / RUNS)
         if self.parts.is_dir():
             shutil.rmtree(self.parts)
         rows = int(sum(len(k) for k in kept_ids))
         return {"runs_done": rows, "runs_failed": failed, "columns": list(schema.names), "timeseries": ts_tmp is not None}
+
+
+# Rows per row group of the consolidated files: fixed, so that the files' bytes do not depend on how the
+# runs were chunked (the worker count), and small enough that merging holds little at a time (a sweep
+# parent merging 20,000 runs in row groups of 4,096 peaked 8 MB higher than one merging 2,000; in row
+# groups of 1,024, under 1 MB).
+RUN_ROWS_PER_GROUP = 1024
+TIMESERIES_ROWS_PER_GROUP = 65536
+
+
+class RowGroups:
+    """Feeds tables to a ParquetWriter in row groups of exactly ``rows`` rows (the last may be shorter)."""
+
+    def __init__(self, writer: pq.ParquetWriter, rows: int):
+        self.writer, self.rows = writer, rows
+        self.pending: list[pa.Table] = []
+        self.count = 0
+
+    def add(self, table: pa.Table) -> None:
+        self.pending.append(table)
+        self.count += len(table)
+        if self.count >= self.rows:
+            merged = pa.concat_tables(self.pending)
+            full = (self.count // self.rows) * self.rows
+            self.writer.write_table(merged.slice(0, full), row_group_size=self.rows)
+            rest = merged.slice(full)
+            # A copy, so that the rows kept do not hold on to the buffers of everything written.
+            self.pending = [rest.combine_chunks()] if len(rest) else []
+            self.count = len(rest)
+
+    def close(self) -> None:
+        """Write the rows still pending (a file of no rows keeps just its schema)."""
+        if self.count:
+            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=self.rows)
+        self.pending, self.count = [], 0
 
 
 def _column_order(names: list[str]) -> list[str]:
