@@ -221,7 +221,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     params = sim.load_scenario(args.file)
-    print(f"{args.file}: ok ({params.organizations.count} organizations, {params.steps} months)")
+    if params.ecosystem.organizations:
+        print(f"{args.file}: ok (a region of {params.ecosystem.organizations:,} organizations, partnerships of up to "
+              f"{params.organizations.count}, {params.steps} months)")
+    else:
+        print(f"{args.file}: ok ({params.organizations.count} organizations, {params.steps} months)")
     return 0
 
 

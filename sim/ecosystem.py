@@ -60,6 +60,15 @@ PARTNERSHIP_COLUMNS = (
     "final_community_outcome",
 )
 
+# Types of the partnerships table, also when no partnership formed (nullable where a value may be missing).
+PARTNERSHIP_DTYPES = {
+    "partnership": "int64", "convener": "int64", "convener_sector": "string", "formed_step": "int64",
+    "members": "int64", "community_members": "int64", "reached_scale": "bool", "scale_step": "Int64",
+    "collapsed": "bool", "collapse_step": "Int64", "collapse_cause": "string", "funding_end_step": "Int64",
+    "sustained_after_funding": "boolean", "grants_received": "int64", "max_level": "string", "final_phase": "string",
+    "final_active_members": "int64", "final_mean_trust": "float64", "final_community_outcome": "float64",
+}
+
 
 @dataclass
 class RegionalPartnership:
@@ -249,6 +258,7 @@ class EcosystemModel(mesa.Model):
         out = []
         for p in self.partnerships:
             summary = summarize(self.scenario_name, self.params, p.state, p.recorder)
+            summary["steps"] = self.month  # the region's months, the clock of every other month here
             for key in ("scale_step", "collapse_step", "funding_end_step"):
                 if summary[key] is not None:
                     summary[key] += p.formed_step
@@ -265,12 +275,7 @@ class EcosystemModel(mesa.Model):
         summaries = self.partnership_summaries()
         frame = pd.DataFrame([{key: s[key] for key in PARTNERSHIP_COLUMNS} for s in summaries],
                              columns=list(PARTNERSHIP_COLUMNS))
-        for key in ("scale_step", "collapse_step", "funding_end_step"):
-            frame[key] = frame[key].astype("Int64")
-        for key in ("collapse_cause", "max_level", "final_phase", "convener_sector"):
-            frame[key] = frame[key].astype("string")
-        frame["sustained_after_funding"] = frame["sustained_after_funding"].astype("boolean")
-        return frame
+        return frame.astype(PARTNERSHIP_DTYPES)
 
     def partnership_timeseries(self) -> pd.DataFrame:
         """Every partnership's monthly record (columns of :data:`sim.record.COLUMNS`), tidy, with the region's month."""
@@ -280,7 +285,11 @@ class EcosystemModel(mesa.Model):
             frame.insert(0, "partnership", p.index)
             frame["step"] = frame["step"] + p.formed_step
             frames.append(frame)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if not frames:
+            empty = Recorder(0).frame().iloc[:0]
+            empty.insert(0, "partnership", pd.Series(dtype=np.int64))
+            return empty
+        return pd.concat(frames, ignore_index=True)
 
     def summary(self) -> dict:
         summaries = self.partnership_summaries()

@@ -29,7 +29,8 @@ def acquaintance_pairs(count: int, acquaintances: float, neighbourhood_size: int
     """Undirected ties ``(i, j)`` with ``i < j``, sorted, without repeats: who knows whom at the start.
 
     Organizations sit in neighbourhoods of ``neighbourhood_size`` consecutive
-    indices. Each makes a Poisson number of introductions with mean
+    indices (the last one also holds the remainder; a size above ``count`` makes
+    one neighbourhood of the whole region). Each makes a Poisson number of introductions with mean
     ``acquaintances / 2``; an introduction is to an organization of its own
     neighbourhood with chance ``local_share``, else to any organization of the
     region. Every introduction is a tie for both sides, so the mean number of
@@ -40,8 +41,11 @@ def acquaintance_pairs(count: int, acquaintances: float, neighbourhood_size: int
     made = rng.poisson(acquaintances / 2.0, count)
     source = np.repeat(np.arange(count, dtype=np.int64), made)
     local = rng.random(source.size) < local_share
-    neighbourhood_start = (source // neighbourhood_size) * neighbourhood_size
-    neighbourhood_end = np.minimum(neighbourhood_start + neighbourhood_size, count)
+    # The organizations left over after whole neighbourhoods join the last one, so none lives in a sliver.
+    blocks = max(count // neighbourhood_size, 1)
+    neighbourhood_start = np.minimum(source // neighbourhood_size, blocks - 1) * neighbourhood_size
+    neighbourhood_end = np.where(neighbourhood_start == (blocks - 1) * neighbourhood_size, count,
+                                 neighbourhood_start + neighbourhood_size)
     position = rng.random(source.size)
     local_target = neighbourhood_start + (position * (neighbourhood_end - neighbourhood_start)).astype(np.int64)
     region_target = (position * count).astype(np.int64)
@@ -104,6 +108,7 @@ class SparseTies:
         return position, found
 
     def neighbours(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        i = int(i)  # a numpy int32 id times the region's size could overflow
         low, high = np.searchsorted(self.keys, [i * self.count, (i + 1) * self.count])
         return self.keys[low:high] - i * self.count, self.trust[low:high]
 

@@ -346,7 +346,8 @@ def format_region(summary: dict) -> str:
                  + (f", a median {months:.0f} months after forming" if months is not None else ""))
     ended = summary.get("partnerships_funding_ended") or 0
     if ended:
-        lines.append(f"sustained after their funding ended: {summary['partnerships_sustained_after_funding']} of {ended}")
+        lines.append(f"sustained after their funding ended: {summary['partnerships_sustained_after_funding']} of {ended} "
+                     "(those that collapsed while funded count as not sustained)")
     lines.append(f"organizations that ever took part: {summary.get('organizations_ever_in_partnership'):,}")
     return "\n".join(lines)
 

@@ -205,6 +205,7 @@ def test_membership_stays_consistent_month_by_month():
         assert in_live.max() <= 1  # at most one partnership at a time
         assert_array_equal(model.partnership_of >= 0, in_live == 1)
         assert_array_equal(model.orgs.active, in_live == 1)
+        assert_array_equal(model.ties.known, model.ties.known.T)  # ties are known both ways
     frame = model.timeseries()
     assert list(frame.columns) == list(ECOSYSTEM_COLUMNS)
     live = frame["partnerships_formed"] - frame["partnerships_collapsed"]
@@ -215,24 +216,46 @@ def test_membership_stays_consistent_month_by_month():
 
 def test_members_who_leave_carry_their_trust_back_to_the_region():
     model = EcosystemModel(from_dict(region(300)), rng=3)
+    checked = 0
     while model.running:
-        before = {p.index: (p.state.orgs.active.copy(), p.state.pairs.trust) for p in model.partnerships if p.live}
+        before = {p.index: p.state.orgs.active.copy() for p in model.partnerships if p.live}
         model.step()
-        for index, (was_active, _) in before.items():
+        for index, was_active in before.items():
             p = model.partnerships[index]
-            left = np.flatnonzero(was_active & ~p.state.orgs.active)
-            if left.size == 0:
-                continue
-            stayed_or_left = np.flatnonzero(was_active)
-            for i in left:
-                others = stayed_or_left[stayed_or_left != i]
-                known, trust = model.ties.lookup(np.full(others.size, p.members[i]), p.members[others])
+            for i in np.flatnonzero(was_active & ~p.state.orgs.active):
+                others = np.flatnonzero(was_active)
+                others = others[others != i]
+                leaver = np.full(others.size, p.members[i])
+                known, trust = model.ties.lookup(leaver, p.members[others])
                 assert known.all()
                 assert_array_equal(trust, p.state.pairs.trust[i, others])
+                known, trust = model.ties.lookup(p.members[others], leaver)  # and the partners' trust in it
+                assert known.all()
+                assert_array_equal(trust, p.state.pairs.trust[others, i])
                 assert model.partnership_of[p.members[i]] == -1
                 assert model.orgs.capacity[p.members[i]] == p.state.orgs.capacity[i]
-            return
-    pytest.fail("nobody left a partnership in this region: pick another seed")
+                checked += 1
+    assert checked > 20
+
+
+def test_new_partnerships_start_from_the_trust_the_region_remembers():
+    model = EcosystemModel(from_dict(region(300, ecosystem={"grants_per_call": 12})), rng=8)
+    call, remembered = model._call, []
+
+    def checked_call(month):
+        formed_before = len(model.partnerships)
+        formed = call(month)
+        for p in model.partnerships[formed_before:]:  # their month 0: nothing has moved yet
+            rows, cols = np.meshgrid(p.members, p.members, indexing="ij")
+            known, trust = model.ties.lookup(rows, cols)
+            assert_array_equal(p.state.pairs.trust[known], trust[known])
+            remembered.append(int(known.sum()))
+        return formed
+
+    model._call = checked_call
+    while model.running:
+        model.step()
+    assert sum(remembered) > 100  # later calls bring together organizations that know each other
 
 
 def test_a_region_run_through_sim_run_has_its_tables():
@@ -364,3 +387,59 @@ def test_a_funder_with_two_calls_forms_two_cohorts():
     frame = model.partnerships_frame()
     assert sorted(frame["formed_step"].unique()) == [0, 12]
     assert model.timeseries()["formed"].sum() == len(frame) <= 8
+
+
+def test_the_regions_months_and_totals_agree_with_its_partnerships():
+    model = run_region(region(300, steps=96, funding={"grant_months": 48}, ecosystem={"grants_per_call": 10}), seed=12)
+    frame, table, summary = model.timeseries(), model.partnerships_frame(), model.summary()
+    series = model.partnership_timeseries()
+    months = frame["step"].to_numpy()
+    for column, event in (("collapsed", "collapse_step"), ("reached_scale", "scale_step")):
+        counts = table[event].value_counts()
+        assert_array_equal(frame[column], [int(counts.get(m, 0)) for m in months])
+    formed_in = (table["formed_step"] + 1).value_counts()
+    assert_array_equal(frame["formed"], [int(formed_in.get(m, 0)) for m in months])
+    by_month = series.groupby("step")[["funding", "joint_work"]].sum().reindex(months, fill_value=0.0)
+    np.testing.assert_allclose(frame["funding"], by_month["funding"])
+    np.testing.assert_allclose(frame["joint_work"], by_month["joint_work"], rtol=1e-12)
+    assert frame["partnerships_at_scale"].iloc[-1] == summary["partnerships_reached_scale"] == table["reached_scale"].sum()
+    assert summary["organizations_ever_in_partnership"] == len(np.unique(np.concatenate([p.members for p in model.partnerships])))
+    scaled = table[table["reached_scale"]]
+    assert summary["median_months_to_scale"] == float(np.median(scaled["scale_step"] - scaled["formed_step"]))
+    fell = table[table["collapsed"]]
+    assert summary["median_months_to_collapse"] == float(np.median(fell["collapse_step"] - fell["formed_step"]))
+    # A partnership's row 0 (its start) is the region month before the call that formed it: not yet live then.
+    started = series["step"] > table.set_index("partnership")["formed_step"].reindex(series["partnership"]).to_numpy()
+    live = series[(series["active_members"] > 0) & started]
+    outcome = live.groupby("step")["community_outcome"].mean().reindex(months, fill_value=0.0)
+    np.testing.assert_allclose(frame["mean_community_outcome"][1:], outcome[1:], rtol=1e-12)
+    # First months at each level are region months: never before the partnership formed.
+    levels = model.partnership_summaries()
+    assert all(step is None or step >= s["formed_step"] for s in levels for step in s["first_step_at_level"].values())
+    assert all(s["steps"] == 96 for s in levels)
+    assert (scaled["scale_step"] > scaled["formed_step"]).all() and len(scaled) and len(fell)
+
+
+def test_a_region_where_nobody_is_funded_has_typed_empty_tables():
+    model = run_region(region(200, steps=12, ecosystem={"grants_per_call": 0}), seed=1)
+    table = model.partnerships_frame()
+    assert len(table) == 0 and table["reached_scale"].dtype == bool and table["scale_step"].dtype == "Int64"
+    assert list(model.partnership_timeseries().columns[:2]) == ["partnership", "step"]
+    assert model.summary()["partnerships_formed"] == 0 and model.summary()["share_collapsed"] is None
+
+
+def test_sparse_ties_take_numpy_integer_ids():
+    count = 100_000
+    ties = SparseTies(count, np.array([count - 1, 0]), np.array([0, count - 1]), np.array([0.3, 0.4]))
+    for i in (np.int32(count - 1), np.int64(count - 1), count - 1):
+        ids, trust = ties.neighbours(i)
+        assert_array_equal(ids, [0]) and assert_array_equal(trust, [0.3])
+
+
+def test_the_last_neighbourhood_holds_the_remainder():
+    low, high = acquaintance_pairs(2001, 12.0, 200, 1.0, np.random.default_rng(5))
+    degree = np.bincount(np.concatenate((low, high)), minlength=2001)
+    assert degree[2000] > 0
+    # All introductions are local: nobody in the last block (1800..2000) knows anyone below it.
+    last = (low >= 1800) | (high >= 1800)
+    assert (np.minimum(low, high)[last] >= 1800).all()

@@ -11,10 +11,11 @@ At a call every organization that belongs to no partnership applies, as a
 convener, with chance ``desire * capacity`` (it wants to partner and can write
 a proposal). The funder reads the proposals in the order of its priority —
 strongest first (by capacity), community organizations' first (then by
-capacity), or by lot — and funds up to ``grants`` of them. A convener invites the acquaintances it trusts
-at least ``invite_trust``, most trusted first, up to ``size - 1`` of them; an
-invited organization that is free accepts with chance ``desire`` (one draw per
-organization per call). Under a mandate the funder names the convener's free
+capacity), or by lot — and funds up to ``grants`` of them. A convener invites its free acquaintances that
+it trusts at least ``invite_trust``, most trusted first; each accepts with
+chance ``desire`` (one draw per organization per call), and a convener whose
+invitation is declined asks the next most trusted, until ``size - 1`` have
+accepted or no one is left. Under a mandate the funder names the convener's free
 acquaintances, trusted or not, most trusted first, and all of them join. A
 proposal that cannot gather ``min_members`` (the convener included) is not
 funded, and the funder reads the next one. An organization joins at most one
