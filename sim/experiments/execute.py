@@ -370,7 +370,7 @@ def _executor(backend: str, workers: int | None, scheduler: str | None):
             return _Inline(), None, None, 1
         context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
         if context.get_start_method() == "forkserver":
-            context.set_forkserver_preload(["sim.experiments.execute"])
+            context.set_forkserver_preload(["sim.experiments.worker_preload"])
         pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
         return pool, None, None, workers
 
