@@ -29,8 +29,12 @@ class StepDraws:
         # One call for the month's 5N² + 2N + 2 uniforms, cut into the fields in the order above: the
         # generator fills an array one double after another, so these are the very numbers (and the generator
         # ends in the very state) that one call per field would give, at a fraction of the calls' overhead.
+        return cls.from_block(rng.random(block_size(count)), count)
+
+    @classmethod
+    def from_block(cls, block: np.ndarray, count: int) -> "StepDraws":
+        """The fields as views of one block of :func:`block_size` uniforms, in the order above."""
         n, nn = count, count * count
-        block = rng.random(5 * nn + 2 * n + 2)
         return cls(
             interact=block[:nn].reshape(n, n),
             keep=block[nn:2 * nn].reshape(n, n),
@@ -39,9 +43,14 @@ class StepDraws:
             climb=block[3 * nn + n:4 * nn + n].reshape(n, n),
             fall=block[4 * nn + n:5 * nn + n].reshape(n, n),
             leave=block[5 * nn + n:5 * nn + 2 * n],
-            renewal=float(block[-2]),
-            adoption=float(block[-1]),
+            renewal=float(block[5 * nn + 2 * n]),
+            adoption=float(block[5 * nn + 2 * n + 1]),
         )
+
+
+def block_size(count: int) -> int:
+    """Uniforms one month of a partnership of ``count`` organizations takes: 5N² + 2N + 2."""
+    return 5 * count * count + 2 * count + 2
 
 
 def symmetric_events(draws: np.ndarray, chance: np.ndarray) -> np.ndarray:

@@ -3,7 +3,9 @@
 The region's organizations and who knows whom (:mod:`sim.network`, dense or
 edge arrays by size) belong to the model. Each partnership is the model of
 :mod:`sim.step` on its members: its own small dense pair arrays, its own grant
-clock, phases and record. A month, in order (docs/ODD.md, "Ecosystem"):
+clock, phases and record, kept with all the others in one table of flat arrays
+(:class:`sim.batch.PartnershipTable`) so that one compiled call takes all their
+months. A month, in order (docs/ODD.md, "A region's month"):
 
 1. at a call month (months 1, 1 + ``call_months``, ..., ``calls`` of them if
    ``calls`` > 0) the funder funds new
@@ -33,13 +35,13 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import RegionalOrganization
-from sim.draws import StepDraws
+from sim.batch import PartnershipTable, draw_all, step_all
 from sim.network import acquaintance_pairs, make_ties, resolve_layout
 from sim.params import LEVELS, Params, to_dict
 from sim.record import Recorder, summarize
 from sim.rules.formation import call_for_proposals
 from sim.state import OrgState, State, draw_organizations, draw_trust, start_partnership
-from sim.step import advance, advance_function, resolve_kernel
+from sim.step import resolve_kernel
 
 ECOSYSTEM_COLUMNS = (
     "step", "partnerships_live", "partnerships_formed", "partnerships_at_scale", "partnerships_collapsed",
@@ -72,18 +74,27 @@ PARTNERSHIP_DTYPES = {
 
 @dataclass
 class RegionalPartnership:
-    """One partnership of the region: its members' ids (rows of its state) and its own model state."""
+    """One partnership of the region: its members' ids and generator; its state lives in the model's table."""
 
     index: int
     members: np.ndarray       # region ids, in the order of the state's rows; the convener first
     formed_step: int          # the region's month whose end is the partnership's month 0
-    state: State
     rng: np.random.Generator
-    recorder: Recorder
+    model: "EcosystemModel"
+
+    @property
+    def state(self) -> State:
+        """Its state now (views of the table: read, do not write)."""
+        return self.model.table.state(self.index)
+
+    @property
+    def recorder(self) -> Recorder:
+        """Its record from its month 0 to the region's month now."""
+        return self.model.table.recorder(self.index, self.model.month - self.formed_step + 1)
 
     @property
     def live(self) -> bool:
-        return self.state.partnership.collapse_step is None
+        return bool(self.model.table.collapse_step[self.index] < 0)
 
 
 class EcosystemModel(mesa.Model):
@@ -106,7 +117,6 @@ class EcosystemModel(mesa.Model):
         region = params.ecosystem
         count = region.organizations
         self.kernel = resolve_kernel(kernel, params.organizations.count)
-        self._advance = advance_function(self.kernel)
         self.layout = resolve_layout(layout, count)
 
         # Sectors are dealt in blocks; shuffling spreads them over the neighbourhoods.
@@ -123,6 +133,7 @@ class EcosystemModel(mesa.Model):
         self.partnership_of = np.full(count, -1, dtype=np.int64)
         self.ever_member = np.zeros(count, dtype=bool)
         self.partnerships: list[RegionalPartnership] = []
+        self.table = PartnershipTable()
         self._live: list[RegionalPartnership] = []
         self._dissolved: list[RegionalPartnership] = []
         # Each partnership's generator: its own stream of this entropy (SeedSequence spawn keys by index), so
@@ -145,29 +156,26 @@ class EcosystemModel(mesa.Model):
         formed = 0
         if region.grants_per_call and is_call_month(month, region.call_months, region.calls):
             formed = self._call(month)
-        reached = collapsed = 0
-        money = work = 0.0
+        collapsed = 0
         released_rows, released_cols, released_trust = [], [], []
-        for partnership in self._live:
-            was_active = partnership.state.orgs.active
-            local_month = month - partnership.formed_step
-            draws = StepDraws.sample(partnership.rng, partnership.members.size)
-            had_scale = partnership.state.partnership.scale_step is not None
-            partnership.state, facts = self._advance(partnership.state, self.params, draws, local_month)
-            partnership.recorder.record(local_month, partnership.state, self.params, facts)
-            money += facts.money
-            work += facts.work
-            reached += int(partnership.state.partnership.scale_step is not None and not had_scale)
-            if facts.departures:  # members walked away, or all went with a collapse
-                left = was_active & ~partnership.state.orgs.active
-                self._release(partnership, was_active, left, released_rows, released_cols, released_trust)
-                collapsed += int(not partnership.live)
-        for partnership in self._dissolved:
-            # Without members only the community outcome moves (decay, or the public sector's upkeep at scale),
-            # as in a single partnership's run; that month takes no random numbers.
-            local_month = month - partnership.formed_step
-            partnership.state, facts = advance(partnership.state, self.params, None, local_month)
-            partnership.recorder.record(local_month, partnership.state, self.params, facts)
+        table = self.table
+        live = [p.index for p in self._live]
+        was_active = table.orgs["active"].copy()
+        had_scale = table.scale_step[live] >= 0
+        buffer, starts = draw_all(table, live, [p.rng for p in self._live])
+        facts = step_all(table, live, [p.index for p in self._dissolved], buffer, starts, month, self.params,
+                         self.kernel)
+        # Added up one partnership after another, in the order they formed.
+        money = float(np.cumsum(facts[:, 0])[-1]) if live else 0.0
+        work = float(np.cumsum(facts[:, 1])[-1]) if live else 0.0
+        reached = int(np.count_nonzero((table.scale_step[live] >= 0) & ~had_scale))
+        for i in np.flatnonzero(facts[:, 6] > 0):  # members walked away, or all went with a collapse
+            partnership = self._live[i]
+            rows = slice(table.org_start[partnership.index], table.org_start[partnership.index + 1])
+            before = was_active[rows]
+            self._release(partnership, before, before & ~table.orgs["active"][rows],
+                          released_rows, released_cols, released_trust)
+            collapsed += int(not partnership.live)
         if released_rows:
             self.ties.write(np.concatenate(released_rows), np.concatenate(released_cols), np.concatenate(released_trust))
         self._dissolved += [p for p in self._live if not p.live]
@@ -185,6 +193,7 @@ class EcosystemModel(mesa.Model):
                                     apply_draws, accept_draws, region.grants_per_call, params.organizations.count,
                                     params.partnership.min_members, region.invite_trust, params.funding.mandated,
                                     region.funder_priority, self.orgs.community, lot_draws)
+        states = []
         for members in groups:
             rows, cols = np.meshgrid(members, members, indexing="ij")
             known, trust = self.ties.lookup(rows, cols)
@@ -192,13 +201,14 @@ class EcosystemModel(mesa.Model):
             orgs = OrgState(**{name: getattr(self.orgs, name)[members].copy() for name in OrgState.__dataclass_fields__})
             orgs.active[:] = True
             orgs.satisfaction[:] = 0.0
-            state = start_partnership(orgs, np.where(known, trust, fresh), params)
+            states.append(start_partnership(orgs, np.where(known, trust, fresh), params))
+        indices = self.table.add(states, formed_step=month - 1, rows=params.steps - (month - 1) + 1)
+        for index, members, state in zip(indices, groups, states):
+            self.table.record(index, 0, state, params, None)
             partnership = RegionalPartnership(
-                index=len(self.partnerships), members=members, formed_step=month - 1, state=state,
-                rng=np.random.default_rng(np.random.SeedSequence(self._partnership_entropy,
-                                                                 spawn_key=(len(self.partnerships),))),
-                recorder=Recorder(params.steps - (month - 1), kernel=self.kernel))
-            partnership.recorder.record(0, state, params, None)
+                index=index, members=members, formed_step=month - 1,
+                rng=np.random.default_rng(np.random.SeedSequence(self._partnership_entropy, spawn_key=(index,))),
+                model=self)
             self.partnerships.append(partnership)
             self._live.append(partnership)
             self.partnership_of[members] = partnership.index
@@ -229,7 +239,7 @@ class EcosystemModel(mesa.Model):
     def _record(self, month: int, *, formed: int, reached: int, collapsed: int, money: float, work: float) -> None:
         previous = self._rows[month - 1] if month else np.zeros(len(ECOSYSTEM_COLUMNS))
         live = self._live
-        outcome = float(np.mean([p.state.partnership.community_outcome for p in live])) if live else 0.0
+        outcome = float(np.mean(self.table.outcome[[p.index for p in live]])) if live else 0.0
         column = {name: i for i, name in enumerate(ECOSYSTEM_COLUMNS)}
         row = self._rows[month]
         row[column["step"]] = month

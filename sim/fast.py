@@ -10,6 +10,10 @@ the partnership's few scalars (decision efficiency, joint work, phases,
 adoption, community outcome, collapse cause, grant clock) in Python, mostly by
 the rule functions the numpy step calls. :func:`record_stats` is the
 recorder's row (:meth:`sim.record.Recorder.record`) as one kernel.
+:func:`region_month` runs all of a region's partnerships' months in one call
+(:mod:`sim.batch`): ``_month`` and ``_record_stats`` on views of each
+partnership's blocks, and the partnership-level rules compiled from the rule
+functions themselves (``njit(phases.advance)`` …).
 
 It reproduces the numpy step bit for bit, not only to rounding: every sum
 numpy forms by pairwise summation (``ndarray.sum``, ``mean``, row sums) is
@@ -596,6 +600,191 @@ def _record_stats(trust, level, capacity, guarding, identity, active, community,
             active_count += 1
     out[8] = active_count
     return out
+
+
+# ----------------------------------------------------------------------------- a region's partnerships
+
+# The partnership-level rules, compiled from the rule functions themselves (one source for both paths).
+_goals = njit(**_JIT)(phases.advance)
+_adoption_chance = njit(**_JIT)(phases.adoption_chance)
+_updated_outcome = njit(**_JIT)(phases.updated_outcome)
+_reach = njit(**_JIT)(phases.reach_from_engagement)
+
+
+@njit(**_JIT)
+def _decision_efficiency(voices_at_table, deliberation_capacity, backbone_staffed, two):
+    """:func:`sim.rules.governance.decision_efficiency` with its square taken as Python takes it.
+
+    Python's ``x ** 2`` calls the C library's ``pow``; compiled, a constant exponent becomes ``x * x``,
+    which can differ from ``pow`` in the last bit. ``two`` (2.0, passed in at run time) keeps the call.
+    """
+    capacity = deliberation_capacity * (1.5 if backbone_staffed else 1.0)
+    return 1.0 / (1.0 + (voices_at_table / capacity) ** two)
+_advance_grant = njit(**_JIT)(funding.advance_grant)
+
+# Columns of a record row (sim.record.COLUMNS) and offsets into the partnership-level parameters
+# (sim.batch.pack_partnership).
+(C_STEP, C_TRUST, C_NET, C_COORD, C_COOP, C_COLLAB, C_CAPACITY, C_TURF, C_PHASE, C_OUTCOME, C_POWER, C_ACTIVE,
+ C_FUNDING, C_FUNDED, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN, C_DEPARTURES) = range(19)
+(Q_DELIBERATION, Q_BACKBONE, Q_BACKBONE_SHARE, Q_AMOUNT, Q_ADVOCACY, Q_MEASUREMENT, Q_ASSESSMENT_WORK,
+ Q_DEMONSTRATION_WORK, Q_POLICY_WORK, Q_RECEPTIVITY, Q_ADOPTION_RATE, Q_REACH_FLOOR, Q_OUTCOME_GAIN,
+ Q_OUTCOME_DECAY, Q_PUBLIC_UPKEEP, Q_GRANT_MONTHS, Q_RENEWAL, Q_TWO) = range(18)
+_SCALE = phases.SCALE
+
+
+@njit(**_JIT)
+def region_month(live, dissolved, org_start, pair_start, rec_start, draw_start,
+                 community, budget, base_time, sector, capacity, capacity_start, guarding, identity, desire, active,
+                 satisfaction, trust, level, months_at, draws,
+                 phase, assessment, evidence, policy, outcome, funded, grant_month, grants_received, funding_end,
+                 scale_step, collapse_step, formed_step, records, month, p, q):
+    """One month of each partnership ``live[i]`` (its draws at ``draw_start[i]``) and of each dissolved one,
+    in place in the flat arrays of :class:`sim.batch.PartnershipTable`: :func:`advance_fast` and
+    :meth:`sim.record.Recorder.record` for each, with the same operations in the same order.
+
+    Returns per live partnership ``[money, work, program work, decision efficiency, kept, broken, departures,
+    collapsed now, mean trust among its members (for the cause), funded at the month's start]``.
+    """
+    out = np.zeros((live.size, 10))
+    for i in range(live.size):
+        k = live[i]
+        o0 = org_start[k]
+        n = org_start[k + 1] - o0
+        o1 = o0 + n
+        p0 = pair_start[k]
+        nn = n * n
+        d0 = draw_start[i]
+        local = month - formed_step[k]
+        was_funded = funded[k]
+        (new_trust, new_level, new_months, new_capacity, new_active, new_satisfaction, sums, counts) = _month(
+            community[o0:o1], budget[o0:o1], base_time[o0:o1], sector[o0:o1], capacity[o0:o1], capacity_start[o0:o1],
+            guarding[o0:o1], identity[o0:o1], desire[o0:o1], active[o0:o1], satisfaction[o0:o1],
+            trust[p0:p0 + nn].reshape((n, n)), level[p0:p0 + nn].reshape((n, n)), months_at[p0:p0 + nn].reshape((n, n)),
+            draws[d0:d0 + nn].reshape((n, n)), draws[d0 + nn:d0 + 2 * nn].reshape((n, n)),
+            draws[d0 + 2 * nn:d0 + 2 * nn + n], draws[d0 + 2 * nn + n:d0 + 3 * nn + n].reshape((n, n)),
+            draws[d0 + 3 * nn + n:d0 + 4 * nn + n].reshape((n, n)), draws[d0 + 4 * nn + n:d0 + 5 * nn + n].reshape((n, n)),
+            draws[d0 + 5 * nn + n:d0 + 5 * nn + 2 * n], was_funded, outcome[k], collapse_step[k] >= 0, p)
+        renewal_draw = draws[d0 + 5 * nn + 2 * n]
+        adoption_draw = draws[d0 + 5 * nn + 2 * n + 1]
+        at_table, work_sum, tied_pairs, organizing_sum, engaged_sum, mean_trust = (
+            sums[0], sums[1], sums[2], sums[3], sums[4], sums[5])
+
+        # The partnership's scalars, as advance_fast computes them.
+        staffed = q[Q_BACKBONE] > 0.0 and was_funded and q[Q_BACKBONE_SHARE] > 0
+        efficiency = _decision_efficiency(at_table, q[Q_DELIBERATION], staffed, q[Q_TWO])
+        money = q[Q_AMOUNT] if was_funded else 0.0
+        pairs_possible = n * (n - 1) // 2
+        work = 0.0 if (pairs_possible <= 0 or tied_pairs == 0.0) else efficiency * work_sum / pairs_possible
+        community_start = 0
+        for j in range(o0, o1):
+            if community[j]:
+                community_start += 1
+        organizing = organizing_sum / community_start if community_start else 0.0
+        old_phase = phase[k]
+        new_phase, new_assessment, new_evidence, new_policy, program_work = _goals(
+            old_phase, assessment[k], evidence[k], policy[k], work, q[Q_ADVOCACY], organizing, q[Q_MEASUREMENT],
+            q[Q_ASSESSMENT_WORK], q[Q_DEMONSTRATION_WORK])
+        if adoption_draw < _adoption_chance(new_phase, new_policy, q[Q_POLICY_WORK], q[Q_RECEPTIVITY],
+                                            q[Q_ADOPTION_RATE]):
+            new_phase = _SCALE
+            scale_step[k] = local
+        reach = _reach(engaged_sum, community_start, q[Q_REACH_FLOOR])
+        outcome[k] = _updated_outcome(outcome[k], program_work, reach, old_phase == _SCALE, q[Q_OUTCOME_GAIN],
+                                      q[Q_OUTCOME_DECAY], q[Q_PUBLIC_UPKEEP])
+        phase[k], assessment[k], evidence[k], policy[k] = new_phase, new_assessment, new_evidence, new_policy
+        collapsed_now = counts[3] > 0
+        if collapsed_now:
+            collapse_step[k] = local
+        # The grant clock (sim.rules.funding.close_month).
+        still_funded, new_grant_month, renewed = _advance_grant(was_funded, grant_month[k], int(q[Q_GRANT_MONTHS]),
+                                                                q[Q_RENEWAL], renewal_draw)
+        if collapse_step[k] >= 0:
+            still_funded, renewed = False, False
+        if was_funded and not still_funded and funding_end[k] < 0:
+            funding_end[k] = local
+        funded[k], grant_month[k] = still_funded, new_grant_month
+        if renewed:
+            grants_received[k] += 1
+
+        # Apply: the new organization and pair arrays into the table.
+        for j in range(n):
+            capacity[o0 + j] = new_capacity[j]
+            active[o0 + j] = new_active[j]
+            satisfaction[o0 + j] = new_satisfaction[j]
+        trust[p0:p0 + nn] = new_trust.ravel()
+        level[p0:p0 + nn] = new_level.ravel()
+        months_at[p0:p0 + nn] = new_months.ravel()
+
+        # The record row (sim.record.Recorder.record).
+        stats = _record_stats(new_trust, new_level, new_capacity, guarding[o0:o1], identity[o0:o1], new_active,
+                              community[o0:o1], budget[o0:o1], p)
+        row = records[rec_start[k] + local]
+        row[C_STEP] = local
+        row[C_TRUST:C_TURF + 1] = stats[0:7]
+        row[C_PHASE] = new_phase
+        row[C_OUTCOME] = outcome[k]
+        row[C_POWER] = stats[7]
+        row[C_ACTIVE] = stats[8]
+        row[C_FUNDING] = money
+        row[C_FUNDED] = 1.0 if still_funded else 0.0
+        row[C_WORK] = work
+        row[C_EFFICIENCY] = efficiency
+        row[C_KEPT] = counts[0]
+        row[C_BROKEN] = counts[1]
+        row[C_DEPARTURES] = counts[2]
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = money, work, program_work, efficiency
+        out[i, 4], out[i, 5], out[i, 6] = counts[0], counts[1], counts[2]
+        out[i, 7] = 1.0 if collapsed_now else 0.0
+        out[i, 8] = mean_trust
+        out[i, 9] = 1.0 if was_funded else 0.0
+
+    # Dissolved partnerships: no members, so only the community outcome moves (sim.step.advance's first branch);
+    # their record row repeats the organizations' figures of the row before, with no money, work or commitments.
+    for i in range(dissolved.size):
+        k = dissolved[i]
+        local = month - formed_step[k]
+        outcome[k] = _updated_outcome(outcome[k], 0.0, 0.0, phase[k] == _SCALE, q[Q_OUTCOME_GAIN],
+                                      q[Q_OUTCOME_DECAY], q[Q_PUBLIC_UPKEEP])
+        row = records[rec_start[k] + local]
+        row[:] = records[rec_start[k] + local - 1]
+        row[C_STEP] = local
+        row[C_OUTCOME] = outcome[k]
+        row[C_FUNDED] = 1.0 if funded[k] else 0.0
+        for c in (C_FUNDING, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN, C_DEPARTURES):
+            row[c] = 0.0
+    return out
+
+
+def _forget_stale_region_month() -> None:
+    """Drop numba's on-disk cache of :func:`region_month` if the rule modules compiled into it have changed.
+
+    numba invalidates a cached function when its own file (this one) changes, not when a function it
+    calls from another file does; region_month compiles in ``sim.rules.phases``, ``funding`` and
+    ``governance``. A fingerprint of their sources is kept beside the cache and compared on import.
+    """
+    import hashlib
+    import inspect
+    from pathlib import Path
+
+    digest = hashlib.sha256("".join(inspect.getsource(m) for m in (phases, funding, governance)).encode()).hexdigest()
+    cache = getattr(region_month, "_cache", None)
+    path = getattr(cache, "_cache_path", None)
+    if path is None:
+        return
+    stamp = Path(path) / "fast.region_month.rules"
+    try:
+        known = stamp.read_text()
+    except OSError:
+        known = None
+    if known != digest:
+        cache.flush()
+        try:
+            stamp.write_text(digest)
+        except OSError:
+            pass  # a read-only install: nothing was cached there either
+
+
+_forget_stale_region_month()
 
 
 # ----------------------------------------------------------------------------- wrappers

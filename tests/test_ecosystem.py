@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -174,13 +175,57 @@ def test_dense_and_sparse_layouts_give_the_same_region():
     assert dense.summary()["partnerships_formed"] > 0
 
 
-def test_the_partnerships_kernel_does_not_change_the_region():
+KERNEL_CASES = [
+    {},
+    {"funding": {"grant_months": 60, "renewal_probability": 0.5}},
+    {"funding": {"mandated": True}, "governance": {"mode": "backbone"}},
+    {"governance": {"mode": "lead_agency", "community_decision_share": 0.1}},
+    {"collective_impact": {"common_agenda": 0.5, "shared_measurement": 0.5}, "public_sector": {"receptivity": 0.9}},
+    {"membership": {"leave_rate": 0.5}, "funding": {"grant_months": 12}},
+]
+
+
+@pytest.mark.parametrize("case", range(len(KERNEL_CASES)))
+def test_the_partnerships_kernel_does_not_change_the_region(case):
+    """All partnerships' months in one compiled call (sim.batch, sim.fast.region_month) = numpy, one by one."""
     pytest.importorskip("numba")
-    data = region(200, steps=48)
-    numpy_run = run_region(data, seed=2, kernel="numpy")
-    numba_run = run_region(data, seed=2, kernel="numba")
+    data = region(200, steps=72, ecosystem={"grants_per_call": 8}, **KERNEL_CASES[case])
+    numpy_run = run_region(data, seed=case + 2, kernel="numpy")
+    numba_run = run_region(data, seed=case + 2, kernel="numba")
     assert numpy_run.timeseries().equals(numba_run.timeseries())
     assert numpy_run.partnerships_frame().equals(numba_run.partnerships_frame())
+    assert numpy_run.partnership_timeseries().equals(numba_run.partnership_timeseries())
+    assert numpy_run.summary() == numba_run.summary()
+
+
+@pytest.mark.parametrize("kernel", ["numpy", "numba"])
+def test_each_partnership_steps_as_a_state_of_its_own(kernel):
+    """The region's table holds what sim.step.advance gives each partnership's own State with its own draws."""
+    if kernel == "numba":
+        pytest.importorskip("numba")
+    from sim.draws import StepDraws
+    from sim.step import advance
+
+    model = EcosystemModel(from_dict(region(250, steps=60, ecosystem={"grants_per_call": 8})), rng=4, kernel=kernel)
+    checked = 0
+    while model.running:
+        expected = {}
+        for p in model.partnerships:
+            if p.live:
+                generator = copy.deepcopy(p.rng)
+                local = model.month + 1 - p.formed_step
+                expected[p.index] = advance(p.state.copy(), model.params,
+                                            StepDraws.sample(generator, p.members.size), local)[0]
+        model.step()
+        for index, state in expected.items():
+            got = model.partnerships[index].state
+            for name in ("trust", "level", "months_at_level"):
+                assert_array_equal(getattr(got.pairs, name), getattr(state.pairs, name))
+            for name in ("capacity", "active", "satisfaction"):
+                assert_array_equal(getattr(got.orgs, name), getattr(state.orgs, name))
+            assert got.partnership == state.partnership
+            checked += 1
+    assert checked > 200
 
 
 def test_same_seed_same_region_other_seed_other_region():
