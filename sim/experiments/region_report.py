@@ -206,6 +206,24 @@ def _key_header(study: Study, by: Sequence[str]) -> list[str]:
 
 # --------------------------------------------------------------------------- sections of summary.md
 
+def _censoring_note(study: Study) -> str:
+    """How far the shares are lifetime fates: it depends on whether the funder stopped calling well before the end."""
+    base = study.manifest.get("base_params")
+    region = base.get("ecosystem", {}) if isinstance(base, dict) else {}
+    calls = region.get("calls") if isinstance(region, dict) else None
+    if isinstance(calls, int) and calls > 0 and "ecosystem.calls" not in set(study.knobs):
+        last_call = 1 + (calls - 1) * int(region.get("call_months", 12))
+        return (f"The funder made {calls} call{'s' if calls != 1 else ''} (the last in month {last_call}), so every "
+                "partnership had the rest of the run to show its fate; a partnership still funded in the last month "
+                "does not count towards *sustained after the grant*. The shares are the region's record over the "
+                "months simulated.")
+    return ("Partnerships started by the last calls have had little time to reach scale or to collapse, and a "
+            "partnership still funded in the last month does not count towards *sustained after the grant*; a "
+            "longer grant keeps more of them funded to the end. The shares are the region's record over the months "
+            "simulated, best compared between design points, not a partnership's lifetime odds "
+            "(`ecosystem.calls` stops the calls early, so that every cohort has time to show its fate).")
+
+
 def _region_facts(study: Study) -> list[str]:
     """What a run is: the region's size and the funder's calls, from the base parameters (unless varied)."""
     base = study.manifest.get("base_params")
@@ -265,10 +283,7 @@ def section_outcomes(study: Study, keyed) -> str:
         lines += [f"### {_cap(title)}", "", _markdown_table(header, rows, align), ""]
     if notes:
         lines += [f"Left out: {'; '.join(notes)}.", ""]
-    lines += ["Partnerships started by the last calls have had little time to reach scale or to collapse, and a "
-              "partnership still funded in the last month does not count towards *sustained after the grant*; a "
-              "longer grant keeps more of them funded to the end. The shares are the region's record over the months "
-              "simulated, best compared between design points, not a partnership's lifetime odds.", ""]
+    lines += [_censoring_note(study), ""]
     return "\n".join(lines)
 
 
