@@ -75,18 +75,19 @@ class PartnershipTable:
     def add(self, states: list[State], formed_step: int, rows: int) -> list[int]:
         """Append new partnerships (their month-0 states, ``rows`` record rows each); returns their indices.
 
-        All at once: the flat arrays are copied once per call, not once per partnership.
+        The flat arrays keep spare room and double when full, so adding is cheap however many there are.
         """
         if not states:
             return []
         first = len(self)
         sizes = np.array([state.count for state in states], dtype=np.int64)
+        orgs_used, pairs_used, rows_used = int(self.org_start[-1]), int(self.pair_start[-1]), int(self.rec_start[-1])
         for name in ORG_FIELDS:
-            self.orgs[name] = np.concatenate([self.orgs[name], *(getattr(state.orgs, name) for state in states)])
-        self.trust = np.concatenate([self.trust, *(state.pairs.trust.ravel() for state in states)])
-        self.level = np.concatenate([self.level, *(state.pairs.level.ravel() for state in states)])
-        self.months = np.concatenate([self.months, *(state.pairs.months_at_level.ravel() for state in states)])
-        self.records = np.concatenate((self.records, np.zeros((rows * len(states), len(COLUMNS)))))
+            self.orgs[name] = _append(self.orgs[name], orgs_used, [getattr(state.orgs, name) for state in states])
+        self.trust = _append(self.trust, pairs_used, [state.pairs.trust.ravel() for state in states])
+        self.level = _append(self.level, pairs_used, [state.pairs.level.ravel() for state in states])
+        self.months = _append(self.months, pairs_used, [state.pairs.months_at_level.ravel() for state in states])
+        self.records = _append(self.records, rows_used, [np.zeros((rows * len(states), len(COLUMNS)))])
         self.org_start = np.concatenate((self.org_start, self.org_start[-1] + np.cumsum(sizes)))
         self.pair_start = np.concatenate((self.pair_start, self.pair_start[-1] + np.cumsum(sizes * sizes)))
         self.rec_start = np.concatenate((self.rec_start, self.rec_start[-1] + rows * np.arange(1, len(states) + 1)))
@@ -167,6 +168,20 @@ class PartnershipTable:
             recorder.first_step_at_level[name] = int(reached[0]) if reached.size else None
         recorder.filled = filled
         return recorder
+
+
+def _append(array: np.ndarray, used: int, parts: list[np.ndarray]) -> np.ndarray:
+    """``parts`` written after the first ``used`` rows of ``array``, which is doubled (or more) when too small."""
+    total = sum(len(part) for part in parts)
+    if used + total > len(array):
+        grown = np.zeros((max(used + total, 2 * len(array), 64), *array.shape[1:]), dtype=array.dtype)
+        grown[:used] = array[:used]
+        array = grown
+    position = used
+    for part in parts:
+        array[position:position + len(part)] = part
+        position += len(part)
+    return array
 
 
 def _month_or_none(value: int | None) -> int:

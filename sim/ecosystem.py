@@ -84,8 +84,8 @@ class RegionalPartnership:
 
     @property
     def state(self) -> State:
-        """Its state now (views of the table: read, do not write)."""
-        return self.model.table.state(self.index)
+        """A snapshot of its state now (a copy: the model's table moves on without it)."""
+        return self.model.table.state(self.index).copy()
 
     @property
     def recorder(self) -> Recorder:
@@ -160,7 +160,7 @@ class EcosystemModel(mesa.Model):
         released_rows, released_cols, released_trust = [], [], []
         table = self.table
         live = [p.index for p in self._live]
-        was_active = table.orgs["active"].copy()
+        was_active = table.orgs["active"][:table.org_start[-1]].copy()
         had_scale = table.scale_step[live] >= 0
         buffer, starts = draw_all(table, live, [p.rng for p in self._live])
         facts = step_all(table, live, [p.index for p in self._dissolved], buffer, starts, month, self.params,
@@ -222,7 +222,8 @@ class EcosystemModel(mesa.Model):
         members = partnership.members
         gone = np.flatnonzero(left)
         partners = np.flatnonzero(was_active)
-        block = partnership.state.pairs.trust
+        state = self.table.state(partnership.index)
+        block = state.pairs.trust
         leaver, partner = np.meshgrid(gone, partners, indexing="ij")
         different = leaver != partner
         leaver, partner = leaver[different], partner[different]
@@ -230,7 +231,7 @@ class EcosystemModel(mesa.Model):
         cols += [members[partner], members[leaver]]
         trust += [block[leaver, partner], block[partner, leaver]]
         ids = members[gone]
-        self.orgs.capacity[ids] = partnership.state.orgs.capacity[gone]
+        self.orgs.capacity[ids] = state.orgs.capacity[gone]
         self.orgs.active[ids] = False
         self.partnership_of[ids] = -1
 
@@ -267,7 +268,8 @@ class EcosystemModel(mesa.Model):
         """Each partnership's summary (:func:`sim.record.summarize`), its months counted from the region's start."""
         out = []
         for p in self.partnerships:
-            summary = summarize(self.scenario_name, self.params, p.state, p.recorder)
+            state = self.table.state(p.index)
+            summary = summarize(self.scenario_name, self.params, state, p.recorder)
             summary["steps"] = self.month  # the region's months, the clock of every other month here
             for key in ("scale_step", "collapse_step", "funding_end_step"):
                 if summary[key] is not None:
@@ -276,7 +278,7 @@ class EcosystemModel(mesa.Model):
                                               for name, step in summary["first_step_at_level"].items()}
             summary.update(partnership=p.index, convener=int(p.members[0]),
                            convener_sector=self.organizations[int(p.members[0])].sector, formed_step=p.formed_step,
-                           members=int(p.members.size), community_members=int(np.count_nonzero(p.state.orgs.community)))
+                           members=int(p.members.size), community_members=int(np.count_nonzero(state.orgs.community)))
             out.append(summary)
         return out
 

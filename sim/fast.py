@@ -755,36 +755,26 @@ def region_month(live, dissolved, org_start, pair_start, rec_start, draw_start,
     return out
 
 
-def _forget_stale_region_month() -> None:
-    """Drop numba's on-disk cache of :func:`region_month` if the rule modules compiled into it have changed.
+def _tie_region_month_cache_to_rules() -> None:
+    """Make numba's on-disk cache of :func:`region_month` stale when the rule modules compiled into it change.
 
-    numba invalidates a cached function when its own file (this one) changes, not when a function it
-    calls from another file does; region_month compiles in ``sim.rules.phases``, ``funding`` and
-    ``governance``. A fingerprint of their sources is kept beside the cache and compared on import.
+    numba checks a cached function against its own file (this one), not against functions it calls from
+    other files; region_month compiles in ``sim.rules.phases`` and ``sim.rules.funding``. Their sources'
+    digest is added to the stamp numba stores in each cache index and compares on every load (per
+    interpreter, fixed at import). If numba's cache object is not as expected, nothing changes.
     """
     import hashlib
     import inspect
-    from pathlib import Path
 
-    digest = hashlib.sha256("".join(inspect.getsource(m) for m in (phases, funding, governance)).encode()).hexdigest()
-    cache = getattr(region_month, "_cache", None)
-    path = getattr(cache, "_cache_path", None)
-    if path is None:
-        return
-    stamp = Path(path) / "fast.region_month.rules"
     try:
-        known = stamp.read_text()
-    except OSError:
-        known = None
-    if known != digest:
-        cache.flush()
-        try:
-            stamp.write_text(digest)
-        except OSError:
-            pass  # a read-only install: nothing was cached there either
+        digest = hashlib.sha256("".join(inspect.getsource(m) for m in (phases, funding)).encode()).hexdigest()
+        cache_file = region_month._cache._cache_file
+        cache_file._source_stamp = (cache_file._source_stamp, digest)
+    except (AttributeError, OSError, TypeError):
+        pass
 
 
-_forget_stale_region_month()
+_tie_region_month_cache_to_rules()
 
 
 # ----------------------------------------------------------------------------- wrappers

@@ -24,8 +24,9 @@ from sim.seeds import replicate_seeds
 ALPHA = 0.01
 
 
-def region(organizations: int = 300, **sections) -> dict:
-    data = {"steps": 72, "ecosystem": {"organizations": organizations, "grants_per_call": 6, "neighbourhood_size": 100}}
+def region(size: int = 300, **sections) -> dict:
+    """A region of ``size`` organizations; ``sections`` update the scenario's tables (or set top-level keys)."""
+    data = {"steps": 72, "ecosystem": {"organizations": size, "grants_per_call": 6, "neighbourhood_size": 100}}
     for key, value in sections.items():
         if isinstance(value, dict):
             data.setdefault(key, {}).update(value)
@@ -182,6 +183,8 @@ KERNEL_CASES = [
     {"governance": {"mode": "lead_agency", "community_decision_share": 0.1}},
     {"collective_impact": {"common_agenda": 0.5, "shared_measurement": 0.5}, "public_sector": {"receptivity": 0.9}},
     {"membership": {"leave_rate": 0.5}, "funding": {"grant_months": 12}},
+    {"organizations": {"count": 2}, "partnership": {"min_members": 2}},
+    {"funding": {"grant_months": 0}, "partnership": {"advocacy": 0.0}, "public_sector": {"receptivity": 1.0}},
 ]
 
 
@@ -488,3 +491,12 @@ def test_the_last_neighbourhood_holds_the_remainder():
     # All introductions are local: nobody in the last block (1800..2000) knows anyone below it.
     last = (low >= 1800) | (high >= 1800)
     assert (np.minimum(low, high)[last] >= 1800).all()
+
+
+def test_a_partnerships_state_is_a_snapshot():
+    model = run_region(region(200, steps=14), seed=3)
+    p = next(p for p in model.partnerships if p.live)
+    held = p.state
+    held.orgs.capacity[:] = 0.0
+    held.pairs.trust[:] = 0.0
+    assert (p.state.orgs.capacity > 0).all() and p.state.pairs.trust.sum() > 0
