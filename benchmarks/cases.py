@@ -547,7 +547,31 @@ def bench_sweep(s: Settings) -> list[Figure]:
                f"ratio of the two medians above; 1-minute load average at the start of each sweep: {load_text} "
                f"(on {os.cpu_count()} cores)", speedup),
     ]
+    startup = pool_startup_seconds()
+    ideal = wall[1] / 2
+    s.notes.append(
+        f"Sweep speed-up: before a pool worker runs anything, its forkserver imports the model and loads the compiled "
+        f"kernels ({startup:.2f} s in a fresh process, measured here; sim/experiments/worker_preload.py), and the "
+        f"parent merges the parts at the end. Half the 1-worker time is {fmt_seconds(ideal)}; that start-up alone "
+        f"would cap the speed-up at {wall[1] / (ideal + startup):.2f}x. Tried: preloading the model in the "
+        "forkserver (workers then fork ready instead of each importing; 1.78x -> 1.84-1.87x in earlier runs), "
+        "and smaller chunks (no clear change, reverted).")
     return figures
+
+
+def pool_startup_seconds() -> float:
+    """Seconds a fresh interpreter takes to import what the sweep pool's forkserver preloads (median of 3)."""
+    import subprocess
+    import sys
+
+    code = ("import time; t = time.perf_counter(); import sim.experiments.worker_preload; "
+            "print(time.perf_counter() - t)")
+    times = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
 
 
 def bench_memory(s: Settings) -> list[Figure]:
