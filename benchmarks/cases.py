@@ -552,8 +552,9 @@ def bench_sweep(s: Settings) -> list[Figure]:
     s.notes.append(
         f"Sweep speed-up: before a pool worker runs anything, its forkserver imports the model and loads the compiled "
         f"kernels ({startup:.2f} s in a fresh process, measured here; sim/experiments/worker_preload.py), and the "
-        f"parent merges the parts at the end. Half the 1-worker time is {fmt_seconds(ideal)}; that start-up alone "
-        f"would cap the speed-up at {wall[1] / (ideal + startup):.2f}x. Tried: preloading the model in the "
+        f"parent merges the parts at the end. Against half the 1-worker time ({fmt_seconds(ideal)}) that start-up is "
+        f"{startup / ideal:.0%} (less where it overlaps the parent's own set-up): the fixed cost that keeps 2 workers "
+        f"from 2x on a sweep this short. Tried: preloading the model in the "
         "forkserver (workers then fork ready instead of each importing; 1.78x -> 1.84-1.87x in earlier runs), "
         "and smaller chunks (no clear change, reverted).")
     return figures
