@@ -209,7 +209,7 @@ def step_all(table: PartnershipTable, live: list[int], dissolved: list[int], buf
     one's (only its community outcome moves); records their rows. Returns, per live partnership, the month's facts
     ``[money, work, program_work, decision_efficiency, kept, broken, departures]``."""
     if kernel == "numba":
-        from sim.fast import pack
+        from sim.fast import pack, pack_partnership
 
         facts = _region_numba(table, np.asarray(live, dtype=np.int64), np.asarray(dissolved, dtype=np.int64), buffer,
                               starts, region_month, pack(params), pack_partnership(params))
@@ -233,18 +233,6 @@ def step_all(table: PartnershipTable, live: list[int], dissolved: list[int], buf
         table.store(k, state)
         table.record(k, local, state, params, month_facts)
     return facts
-
-
-def pack_partnership(params: Params) -> np.ndarray:
-    """The partnership-level parameters the compiled region month reads (order: :data:`PARTNERSHIP_PARAMS`)."""
-    gov, part, community, fund = params.governance, params.partnership, params.community, params.funding
-    return np.array([
-        gov.deliberation_capacity, float(gov.mode == "backbone"), gov.backbone_share, fund.monthly_amount,
-        part.advocacy, params.collective_impact.shared_measurement, part.assessment_work, part.demonstration_work,
-        part.policy_work, params.public_sector.receptivity, params.public_sector.adoption_rate,
-        community.reach_without_community, community.outcome_gain, community.outcome_decay, community.public_upkeep,
-        float(fund.grant_months), fund.renewal_probability, 2.0,  # the last: see sim.fast._decision_efficiency
-    ])
 
 
 def _region_numba(table: PartnershipTable, live: np.ndarray, dissolved: np.ndarray, buffer: np.ndarray,

@@ -48,6 +48,7 @@ ECOSYSTEM_COLUMNS = (
     "formed", "reached_scale", "collapsed", "organizations_in_partnerships", "funding", "joint_work",
     "mean_community_outcome", "acquainted_pairs",
 )
+_COLUMN = {name: i for i, name in enumerate(ECOSYSTEM_COLUMNS)}
 ECOSYSTEM_SUMMARY_KEYS = (
     "scenario", "seed", "steps", "params", "organizations", "initial_acquainted_pairs", "final_acquainted_pairs",
     "partnerships_formed", "partnerships_reached_scale", "partnerships_collapsed", "partnerships_live_at_end",
@@ -241,21 +242,20 @@ class EcosystemModel(mesa.Model):
         previous = self._rows[month - 1] if month else np.zeros(len(ECOSYSTEM_COLUMNS))
         live = self._live
         outcome = float(np.mean(self.table.outcome[[p.index for p in live]])) if live else 0.0
-        column = {name: i for i, name in enumerate(ECOSYSTEM_COLUMNS)}
         row = self._rows[month]
-        row[column["step"]] = month
-        row[column["partnerships_live"]] = len(live)
-        row[column["partnerships_formed"]] = previous[column["partnerships_formed"]] + formed
-        row[column["partnerships_at_scale"]] = previous[column["partnerships_at_scale"]] + reached
-        row[column["partnerships_collapsed"]] = previous[column["partnerships_collapsed"]] + collapsed
-        row[column["formed"]] = formed
-        row[column["reached_scale"]] = reached
-        row[column["collapsed"]] = collapsed
-        row[column["organizations_in_partnerships"]] = int(np.count_nonzero(self.partnership_of >= 0))
-        row[column["funding"]] = money
-        row[column["joint_work"]] = work
-        row[column["mean_community_outcome"]] = outcome
-        row[column["acquainted_pairs"]] = self.ties.tie_count // 2
+        row[_COLUMN["step"]] = month
+        row[_COLUMN["partnerships_live"]] = len(live)
+        row[_COLUMN["partnerships_formed"]] = previous[_COLUMN["partnerships_formed"]] + formed
+        row[_COLUMN["partnerships_at_scale"]] = previous[_COLUMN["partnerships_at_scale"]] + reached
+        row[_COLUMN["partnerships_collapsed"]] = previous[_COLUMN["partnerships_collapsed"]] + collapsed
+        row[_COLUMN["formed"]] = formed
+        row[_COLUMN["reached_scale"]] = reached
+        row[_COLUMN["collapsed"]] = collapsed
+        row[_COLUMN["organizations_in_partnerships"]] = int(np.count_nonzero(self.partnership_of >= 0))
+        row[_COLUMN["funding"]] = money
+        row[_COLUMN["joint_work"]] = work
+        row[_COLUMN["mean_community_outcome"]] = outcome
+        row[_COLUMN["acquainted_pairs"]] = self.ties.tie_count // 2
 
     def timeseries(self) -> pd.DataFrame:
         """The region month by month: row ``s`` is the state after month ``s``."""

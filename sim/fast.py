@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, types
 
+from sim import record
 from sim.draws import StepDraws
 from sim.params import Params
 from sim.rules import funding, governance, membership, phases
@@ -622,14 +623,37 @@ def _decision_efficiency(voices_at_table, deliberation_capacity, backbone_staffe
     return 1.0 / (1.0 + (voices_at_table / capacity) ** two)
 _advance_grant = njit(**_JIT)(funding.advance_grant)
 
-# Columns of a record row (sim.record.COLUMNS) and offsets into the partnership-level parameters
-# (sim.batch.pack_partnership).
+# Columns of a record row, where sim.record.COLUMNS puts them; the record_stats figures go to _STATS_COLUMNS
+# in the order _record_stats returns them.
 (C_STEP, C_TRUST, C_NET, C_COORD, C_COOP, C_COLLAB, C_CAPACITY, C_TURF, C_PHASE, C_OUTCOME, C_POWER, C_ACTIVE,
- C_FUNDING, C_FUNDED, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN, C_DEPARTURES) = range(19)
+ C_FUNDING, C_FUNDED, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN, C_DEPARTURES) = (record.COLUMNS.index(name) for name in (
+    "step", "mean_trust", "n_networking", "n_coordinating", "n_cooperating", "n_collaborating", "mean_capacity",
+    "shared_turf", "phase", "community_outcome", "community_power_share", "active_members", "funding", "funded",
+    "joint_work", "decision_efficiency", "commitments_kept", "commitments_broken", "departures"))
+_STATS_COLUMNS = (C_TRUST, C_NET, C_COORD, C_COOP, C_COLLAB, C_CAPACITY, C_TURF, C_POWER, C_ACTIVE)
+# Offsets into the partnership-level parameter vector (pack_partnership).
 (Q_DELIBERATION, Q_BACKBONE, Q_BACKBONE_SHARE, Q_AMOUNT, Q_ADVOCACY, Q_MEASUREMENT, Q_ASSESSMENT_WORK,
  Q_DEMONSTRATION_WORK, Q_POLICY_WORK, Q_RECEPTIVITY, Q_ADOPTION_RATE, Q_REACH_FLOOR, Q_OUTCOME_GAIN,
  Q_OUTCOME_DECAY, Q_PUBLIC_UPKEEP, Q_GRANT_MONTHS, Q_RENEWAL, Q_TWO) = range(18)
+Q_SIZE = 18
 _SCALE = phases.SCALE
+
+
+def pack_partnership(params: Params) -> np.ndarray:
+    """The partnership-level parameters :func:`region_month` reads, at the ``Q_*`` offsets."""
+    gov, part, community, fund = params.governance, params.partnership, params.community, params.funding
+    q = np.zeros(Q_SIZE)
+    q[Q_DELIBERATION], q[Q_BACKBONE], q[Q_BACKBONE_SHARE] = gov.deliberation_capacity, gov.mode == "backbone", gov.backbone_share
+    q[Q_AMOUNT], q[Q_ADVOCACY] = fund.monthly_amount, part.advocacy
+    q[Q_MEASUREMENT] = params.collective_impact.shared_measurement
+    q[Q_ASSESSMENT_WORK], q[Q_DEMONSTRATION_WORK], q[Q_POLICY_WORK] = (part.assessment_work, part.demonstration_work,
+                                                                       part.policy_work)
+    q[Q_RECEPTIVITY], q[Q_ADOPTION_RATE] = params.public_sector.receptivity, params.public_sector.adoption_rate
+    q[Q_REACH_FLOOR], q[Q_OUTCOME_GAIN] = community.reach_without_community, community.outcome_gain
+    q[Q_OUTCOME_DECAY], q[Q_PUBLIC_UPKEEP] = community.outcome_decay, community.public_upkeep
+    q[Q_GRANT_MONTHS], q[Q_RENEWAL] = fund.grant_months, fund.renewal_probability
+    q[Q_TWO] = 2.0  # see _decision_efficiency
+    return q
 
 
 @njit(**_JIT)
@@ -720,11 +744,10 @@ def region_month(live, dissolved, org_start, pair_start, rec_start, draw_start,
                               community[o0:o1], budget[o0:o1], p)
         row = records[rec_start[k] + local]
         row[C_STEP] = local
-        row[C_TRUST:C_TURF + 1] = stats[0:7]
+        for c in range(len(_STATS_COLUMNS)):
+            row[_STATS_COLUMNS[c]] = stats[c]
         row[C_PHASE] = new_phase
         row[C_OUTCOME] = outcome[k]
-        row[C_POWER] = stats[7]
-        row[C_ACTIVE] = stats[8]
         row[C_FUNDING] = money
         row[C_FUNDED] = 1.0 if still_funded else 0.0
         row[C_WORK] = work
@@ -759,15 +782,16 @@ def _tie_region_month_cache_to_rules() -> None:
     """Make numba's on-disk cache of :func:`region_month` stale when the rule modules compiled into it change.
 
     numba checks a cached function against its own file (this one), not against functions it calls from
-    other files; region_month compiles in ``sim.rules.phases`` and ``sim.rules.funding``. Their sources'
-    digest is added to the stamp numba stores in each cache index and compares on every load (per
+    other files; region_month compiles in ``sim.rules.phases`` and ``sim.rules.funding`` and takes its column
+    positions from ``sim.record.COLUMNS``. Their sources' digest is added to the stamp numba stores in each cache index and compares on every load (per
     interpreter, fixed at import). If numba's cache object is not as expected, nothing changes.
     """
     import hashlib
     import inspect
 
     try:
-        digest = hashlib.sha256("".join(inspect.getsource(m) for m in (phases, funding)).encode()).hexdigest()
+        sources = "".join(inspect.getsource(m) for m in (phases, funding, record))
+        digest = hashlib.sha256(sources.encode()).hexdigest()
         cache_file = region_month._cache._cache_file
         cache_file._source_stamp = (cache_file._source_stamp, digest)
     except (AttributeError, OSError, TypeError):
