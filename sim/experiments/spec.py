@@ -205,6 +205,16 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
     def fail(key: str, problem: str, allowed: str | None = None):
         raise ScenarioError(source, key, problem, allowed)
 
+    def keyed_table(section: str, keys: tuple, allowed: str) -> dict:
+        """``data[section]`` (empty if absent), which must be a table of only ``keys``."""
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            fail(section, f"expected a table, got {table!r}", allowed)
+        unknown = [k for k in table if k not in keys]
+        if unknown:
+            fail(f"{section}.{unknown[0]}", "unknown key", ", ".join(keys))
+        return table
+
     unknown = [k for k in raw if k not in SPEC_KEYS]
     if unknown:
         fail(unknown[0], "unknown key", ", ".join(SPEC_KEYS))
@@ -253,12 +263,7 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
     steps_override = {"steps": run_steps} if run_steps is not None else {}
 
     # [design]
-    design = data.get("design", {})
-    if not isinstance(design, dict):
-        fail("design", f"expected a table, got {design!r}", "a [design] table with method (and samples)")
-    unknown = [k for k in design if k not in DESIGN_KEYS]
-    if unknown:
-        fail(f"design.{unknown[0]}", "unknown key", ", ".join(DESIGN_KEYS))
+    design = keyed_table("design", DESIGN_KEYS, "a [design] table with method (and samples)")
     method = design.get("method", "grid")
     if method not in METHODS:
         fail("design.method", f"unknown method {method!r}", " | ".join(METHODS))
@@ -280,12 +285,7 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
         levels = DEFAULT_MORRIS_LEVELS
 
     # [outputs]
-    outputs = data.get("outputs", {})
-    if not isinstance(outputs, dict):
-        fail("outputs", f"expected a table, got {outputs!r}", "a table with timeseries and every")
-    unknown = [k for k in outputs if k not in OUTPUT_KEYS]
-    if unknown:
-        fail(f"outputs.{unknown[0]}", "unknown key", ", ".join(OUTPUT_KEYS))
+    outputs = keyed_table("outputs", OUTPUT_KEYS, "a table with timeseries and every")
     timeseries = outputs.get("timeseries", False)
     if not isinstance(timeseries, bool):
         fail("outputs.timeseries", f"expected true or false, got {timeseries!r}", "true | false")
