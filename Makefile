@@ -78,7 +78,7 @@ clean:
 	rm -rf "$(VENV)" build dist *.egg-info .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
 
-# Serve the classroom page (sim/app.py) on http://127.0.0.1:8765/ (`make app APP_PORT=8800` to change).
+# Serve the classroom page (sim/classroom/app.py) on http://127.0.0.1:8765/ (`make app APP_PORT=8800` to change).
 APP_HOST ?= 127.0.0.1
 APP_PORT ?= 8765
 

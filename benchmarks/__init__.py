@@ -8,7 +8,7 @@ machine load:
   organizations in one partnership (the state is built once; each repeat times
   one step on fresh draws);
 - ``region``: milliseconds per month of a 10,000-organization region
-  (``sim.ecosystem.EcosystemModel``, ties as edge arrays), a 1,000-organization
+  (``sim.region.model.EcosystemModel``, ties as edge arrays), a 1,000-organization
   region with dense and with edge-array ties, and the time to build the
   10,000-organization model;
 - ``reference``: the array kernels against ``sim.reference.advance_reference``

@@ -179,7 +179,7 @@ def region_params(count: int):
 
 def region_months(count: int, layout: str | None = None, seed: int = 20261123):
     """Step a region of ``count`` organizations through its 120 months; (model, seconds per month)."""
-    from sim.ecosystem import EcosystemModel
+    from sim.region.model import EcosystemModel
 
     model = EcosystemModel(region_params(count), rng=seed, layout=layout)
     times = []
@@ -191,7 +191,7 @@ def region_months(count: int, layout: str | None = None, seed: int = 20261123):
 
 
 def bench_region(s: Settings) -> list[Figure]:
-    from sim.ecosystem import EcosystemModel
+    from sim.region.model import EcosystemModel
 
     figures = []
     region_months(300)  # warm-up: imports, the compiled kernels, the allocator
@@ -214,7 +214,7 @@ def bench_region(s: Settings) -> list[Figure]:
     s.notes.append(
         f"A region's month costs about {per_partnership_us:.1f} us per live partnership (dissolved ones included in "
         "the cost) and next to nothing per organization or tie: ties change only when partners part. All "
-        "partnerships' months run in one compiled call over flat arrays (`sim.batch`, `sim.fast.region_month`); "
+        "partnerships' months run in one compiled call over flat arrays (`sim.region.table`, `sim.fast.region_month`); "
         "stepped one by one, each partnership-month cost about 40 us of fixed Python overhead (10.6 ms a month at "
         "10,000 organizations in the 14:29 run of 2026-11-23), for the same results bit for bit "
         "(tests/test_ecosystem.py). Call months also form partnerships and cost more (the mean over all 120 months is "

@@ -251,7 +251,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.experiments.report import ReportError, load_study, write_report
+    from sim.experiments.reporting import ReportError, load_study, write_report
 
     out_dir = args.out if args.out is not None else args.results / "report"
     try:
@@ -268,7 +268,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise CliError(f"--port: {args.port} is out of range (an integer from 1 to 65535)")
     try:
-        from sim.app import ServeError, serve  # solara and Mesa's visualization only when serving
+        from sim.classroom.app import ServeError, serve  # solara and Mesa's visualization only when serving
     except ImportError as error:
         raise CliError(f"cannot serve the page: {error} (install partnersim with its dependencies)") from None
     try:
@@ -278,7 +278,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_lesson(args: argparse.Namespace) -> int:
-    from sim.lesson import UnknownLesson, get_lesson, write_lesson
+    from sim.classroom.lesson import UnknownLesson, get_lesson, write_lesson
 
     try:
         lesson = get_lesson(args.lesson)

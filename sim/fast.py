@@ -11,7 +11,7 @@ adoption, community outcome, collapse cause, grant clock) in Python, mostly by
 the rule functions the numpy step calls. :func:`record_stats` is the
 recorder's row (:meth:`sim.record.Recorder.record`) as one kernel.
 :func:`region_month` runs all of a region's partnerships' months in one call
-(:mod:`sim.batch`): ``_month`` and ``_record_stats`` on views of each
+(:mod:`sim.region.table`): ``_month`` and ``_record_stats`` on views of each
 partnership's blocks, and the partnership-level rules compiled from the rule
 functions themselves (``njit(phases.advance)`` …).
 
@@ -663,7 +663,7 @@ def region_month(live, dissolved, org_start, pair_start, rec_start, draw_start,
                  phase, assessment, evidence, policy, outcome, funded, grant_month, grants_received, funding_end,
                  scale_step, collapse_step, formed_step, records, month, p, q):
     """One month of each partnership ``live[i]`` (its draws at ``draw_start[i]``) and of each dissolved one,
-    in place in the flat arrays of :class:`sim.batch.PartnershipTable`: :func:`advance_fast` and
+    in place in the flat arrays of :class:`sim.region.table.PartnershipTable`: :func:`advance_fast` and
     :meth:`sim.record.Recorder.record` for each, with the same operations in the same order.
 
     Returns per live partnership ``[money, work, program work, decision efficiency, kept, broken, departures,

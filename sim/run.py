@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.ecosystem import EcosystemModel
+from sim.region.model import EcosystemModel
 from sim.model import PartnershipModel
 from sim.errors import ScenarioError
 from sim.params import Params
@@ -18,7 +18,7 @@ from sim.scenarios import load_scenario, with_overrides
 @dataclass(frozen=True)
 class RunResult:
     """One run's outputs. For an ecosystem (``params.ecosystem.organizations > 0``) the time series and
-    summary describe the region (:data:`sim.ecosystem.ECOSYSTEM_COLUMNS`) and ``partnerships`` has one row
+    summary describe the region (:data:`sim.region.model.ECOSYSTEM_COLUMNS`) and ``partnerships`` has one row
     per partnership that formed; for one partnership ``partnerships`` is None."""
 
     params: Params
@@ -54,7 +54,7 @@ def run(scenario: str | Path | Params, seed: int | None = None, steps: int | Non
     ``scenario`` is a name in ``scenarios/``, a path to a TOML file, or a
     :class:`Params`. Bad input raises :class:`sim.errors.ScenarioError`.
     ``kernel`` is passed to the model (the results do not depend on it). A scenario with an
-    ``[ecosystem]`` of organizations runs as :class:`sim.ecosystem.EcosystemModel`, else as
+    ``[ecosystem]`` of organizations runs as :class:`sim.region.model.EcosystemModel`, else as
     :class:`PartnershipModel`.
     """
     name, params = resolve(scenario, seed, steps, overrides)

@@ -20,7 +20,7 @@ from sim.experiments.analysis import (
     sobol_indices, survival_curve, two_arm_effects, wilson_interval,
 )
 from sim.experiments.discovery import discover
-from sim.experiments.report import ReportError, load_study, write_report
+from sim.experiments.reporting import ReportError, load_study, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -1,4 +1,4 @@
-"""The classroom page (sim/app.py), served by `partnersim app` and used in a real headless browser.
+"""The classroom page (sim/classroom/app.py), served by `partnersim app` and used in a real headless browser.
 
 The browser test starts the page on a free loopback port, opens it in Debian's
 chromium (driven by Playwright, never a downloaded browser), steps, plays and
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.app import DEFAULTS, MODEL_PARAMS, PARAM_KEYS, ServeError, address, check_port
-from sim.lesson import ClassroomModel
+from sim.classroom.app import DEFAULTS, MODEL_PARAMS, PARAM_KEYS, ServeError, address, check_port
+from sim.classroom.lesson import ClassroomModel
 from sim.params import Params
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

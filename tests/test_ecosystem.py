@@ -14,9 +14,9 @@ from scipy.stats import mannwhitneyu
 
 import sim
 from sim.cli import main
-from sim.ecosystem import ECOSYSTEM_COLUMNS, ECOSYSTEM_SUMMARY_KEYS, PARTNERSHIP_COLUMNS, EcosystemModel
+from sim.region.model import ECOSYSTEM_COLUMNS, ECOSYSTEM_SUMMARY_KEYS, PARTNERSHIP_COLUMNS, EcosystemModel
 from sim.errors import ScenarioError
-from sim.network import DENSE_LIMIT, DenseTies, SparseTies, acquaintance_pairs, make_ties, resolve_layout
+from sim.region.network import DENSE_LIMIT, DenseTies, SparseTies, acquaintance_pairs, make_ties, resolve_layout
 from sim.params import from_dict
 from sim.rules.formation import applicants, call_for_proposals, invitees
 from sim.seeds import replicate_seeds
@@ -190,7 +190,7 @@ KERNEL_CASES = [
 
 @pytest.mark.parametrize("case", range(len(KERNEL_CASES)))
 def test_the_partnerships_kernel_does_not_change_the_region(case):
-    """All partnerships' months in one compiled call (sim.batch, sim.fast.region_month) = numpy, one by one."""
+    """All partnerships' months in one compiled call (sim.region.table, sim.fast.region_month) = numpy, one by one."""
     pytest.importorskip("numba")
     data = region(200, steps=72, ecosystem={"grants_per_call": 8}, **KERNEL_CASES[case])
     numpy_run = run_region(data, seed=case + 2, kernel="numpy")
@@ -422,7 +422,7 @@ def test_partnerships_are_recorded_to_the_regions_end_and_read_like_single_runs(
 
 
 def test_call_months_known_answers():
-    from sim.ecosystem import is_call_month
+    from sim.region.model import is_call_month
 
     assert [m for m in range(1, 40) if is_call_month(m, 12, 0)] == [1, 13, 25, 37]
     assert [m for m in range(1, 40) if is_call_month(m, 12, 2)] == [1, 13]

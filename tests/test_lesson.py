@@ -13,9 +13,9 @@ from PIL import Image
 
 import sim
 from sim.cli import main
-from sim.lesson import LESSONS, ClassroomModel, LivePictures, chart_limits, circle_layout, lesson_classroom
+from sim.classroom.lesson import LESSONS, ClassroomModel, LivePictures, chart_limits, circle_layout, lesson_classroom
 from sim.model import PartnershipModel
-from sim.narrative import Chronicle, Departure, Story, caption, read_story, side_name, side_title
+from sim.classroom.narrative import Chronicle, Departure, Story, caption, read_story, side_name, side_title
 from sim.params import POWER_SHARING_PRESETS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 
 from sim.cli import main
-from sim.ecosystem import ECOSYSTEM_SUMMARY_KEYS
+from sim.region.model import ECOSYSTEM_SUMMARY_KEYS
 from sim.errors import ScenarioError
 from sim.experiments import analysis, load_spec, run_sweep
 from sim.experiments import store

@@ -1,9 +1,9 @@
 """The report of a region sweep: ``summary.md`` and figures when every run is a region.
 
-A region run (``ecosystem.organizations > 0``, :mod:`sim.ecosystem`) is one
+A region run (``ecosystem.organizations > 0``, :mod:`sim.region.model`) is one
 possible history of a whole region: the partnerships a funder's calls start
 in it, which of them reach scale, which collapse, and when. Its row in
-``runs.parquet`` holds the region's summary (``sim.ecosystem.ECOSYSTEM_SUMMARY_KEYS``).
+``runs.parquet`` holds the region's summary (``sim.region.model.ECOSYSTEM_SUMMARY_KEYS``).
 The partnerships of one run share its organizations, its network of who trusts
 whom and its funder, so they are not independent: the unit of analysis is the
 run. Every number here is first computed per run (a count, a share of that
@@ -24,9 +24,9 @@ Writes into the report directory:
   that reached scale and collapsed, region month by region month, one line per
   value of a lever (needs ``timeseries.parquet``).
 
-:func:`sim.experiments.report.write_report` calls :func:`write_region_report`
+:func:`sim.experiments.reporting.write_report` calls :func:`write_region_report`
 for a study whose kind is ``region``; naming, grouping, formatting and figure
-helpers are that module's.
+helpers are :mod:`sim.experiments.report`'s.
 """
 
 from __future__ import annotations

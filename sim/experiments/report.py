@@ -22,7 +22,8 @@ knobs, the design) and, when present, ``timeseries.parquet``; writes into
   membership and trust month by month (needs ``timeseries.parquet``).
 
 A region sweep (``ecosystem.organizations > 0``; ``kind`` in the manifest) gets
-the region report of :mod:`sim.experiments.region_report` instead.
+the region report of :mod:`sim.experiments.region_report` instead; :mod:`sim.experiments.reporting`
+chooses. Naming, grouping, formatting and figure helpers here serve both.
 
 All numbers come from :mod:`sim.experiments.analysis` and
 :mod:`sim.experiments.discovery`. Figures have a fixed size and resolution and
@@ -49,7 +50,7 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.ecosystem import ECOSYSTEM_SUMMARY_KEYS  # noqa: E402
+from sim.region.model import ECOSYSTEM_SUMMARY_KEYS  # noqa: E402
 from sim.experiments import analysis  # noqa: E402
 from sim.experiments.discovery import discover  # noqa: E402
 from sim.experiments.store import PARTNERSHIP, REGION, RUN_KINDS  # noqa: E402
@@ -1031,18 +1032,8 @@ def write_summary(out: Path, sections: Sequence[str], written: list[Path]) -> li
     return written
 
 
-def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
-    """Write ``summary.md`` and the figures for a sweep's results; return the paths written.
-
-    Raises :class:`ReportError` for bad input (missing directory, no or unreadable ``runs.parquet``).
-    """
-    study = load_study(results_dir)
-    out = Path(out_dir) if out_dir is not None else study.directory / "report"
-    out.mkdir(parents=True, exist_ok=True)
-    if study.kind == REGION:
-        from sim.experiments.region_report import write_region_report
-
-        return write_region_report(study, out)
+def write_partnership_report(study: Study, out: Path) -> list[Path]:
+    """Write ``summary.md`` and the figures of a single-partnership sweep into ``out``; return the paths written."""
     written: list[Path] = []
     figures: list[tuple[str, str]] = []
 
@@ -1196,4 +1187,4 @@ def _failures(study: Study) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["ReportError", "Study", "load_study", "study_kind", "write_report"]
+__all__ = ["ReportError", "Study", "load_study", "study_kind", "write_partnership_report"]

@@ -5,7 +5,7 @@ Layout of ``DIR`` (format reference: experiments/README.md)::
     manifest.json          the spec, its hash, seeds, versions, times, counts
     design.parquet         sampling designs only: the sampler's matrix (design_point + one column per knob)
     runs.parquet           one row per run, sorted by run_id; its outcome columns depend on the kind of run
-                           (``partnership``: sim.record.SUMMARY_KEYS; ``region``: sim.ecosystem.ECOSYSTEM_SUMMARY_KEYS)
+                           (``partnership``: sim.record.SUMMARY_KEYS; ``region``: sim.region.model.ECOSYSTEM_SUMMARY_KEYS)
     timeseries.parquet     when asked: run_id, step, metric, value (long format)
     parts/                 while running: part-NNNNNN.parquet (+ ts-NNNNNN.parquet), one per finished chunk
 
@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sim.ecosystem import ECOSYSTEM_SUMMARY_KEYS
+from sim.region.model import ECOSYSTEM_SUMMARY_KEYS
 from sim.errors import ScenarioError
 from sim.params import LEVELS, Params
 from sim.record import SUMMARY_KEYS
@@ -58,7 +58,7 @@ _STR_OUTCOMES = ("collapse_cause", "max_level", "final_phase")
 # Kinds of run: one partnership (``ecosystem.organizations = 0``) or a region of organizations (``> 0``).
 PARTNERSHIP, REGION = "partnership", "region"
 RUN_KINDS = (PARTNERSHIP, REGION)
-# Region summary outcomes (sim.ecosystem.ECOSYSTEM_SUMMARY_KEYS): counts are int64, shares, medians and means
+# Region summary outcomes (sim.region.model.ECOSYSTEM_SUMMARY_KEYS): counts are int64, shares, medians and means
 # float64 (null when nothing formed, reached scale or collapsed).
 _REGION_INT_WORDS = ("partnerships", "organizations", "pairs")
 _REGION_FLOAT_PREFIXES = ("share_", "median_", "mean_")
@@ -105,7 +105,7 @@ def outcome_columns(kind: str = PARTNERSHIP) -> list[str]:
     """The outcome columns of runs.parquet for this kind of run.
 
     ``partnership``: ``sim.record.SUMMARY_KEYS`` (``first_step_at_level`` flattened); ``region``:
-    ``sim.ecosystem.ECOSYSTEM_SUMMARY_KEYS``; in both, without ``params``, ``scenario`` and ``seed``.
+    ``sim.region.model.ECOSYSTEM_SUMMARY_KEYS``; in both, without ``params``, ``scenario`` and ``seed``.
     """
     _check_kind(kind)
     if kind == REGION:

@@ -1,6 +1,6 @@
 """Many partnerships' months in one compiled call: the state of a region's partnerships in flat arrays.
 
-A region (:mod:`sim.ecosystem`) runs hundreds of small partnerships side by
+A region (:mod:`sim.region.model`) runs hundreds of small partnerships side by
 side. Stepped one by one, each month of each partnership pays the same fixed
 Python cost (its draws, the call into the kernel, the state and record objects:
 about 30 µs) for a few microseconds of arithmetic. Here every partnership's

@@ -4,7 +4,7 @@
 from the same scenario and seed, so they start from the same organizations with
 the same budgets, sectors and trust, and differ only in the community's share
 of decision authority (betterment on the left, empowerment on the right, or any
-two shares). Both advance together. The classroom page (:mod:`sim.app`) and the
+two shares). Both advance together. The classroom page (:mod:`sim.classroom.app`) and the
 lessons written here draw them with the same functions:
 
 - :func:`draw_network`: organizations on a circle grouped by sector (colour by
@@ -40,7 +40,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from sim.model import PartnershipModel
-from sim.narrative import Chronicle, side_name, side_title
+from sim.classroom.narrative import Chronicle, side_name, side_title
 from sim.params import LEVELS, PHASES, SECTORS, POWER_SHARING_PRESETS
 from sim.record import Recorder
 from sim.scenarios import load_scenario, with_overrides

@@ -1,17 +1,17 @@
 """The classroom page: betterment against empowerment, side by side, in a browser (Mesa's SolaraViz).
 
 Two partnerships are built from the same seed and the same organizations
-(:class:`sim.lesson.ClassroomModel`), one on each side of the page, and advance
+(:class:`sim.classroom.lesson.ClassroomModel`), one on each side of the page, and advance
 together with Mesa's play, pause, step and reset. Each side shows its network
 of organizations (colour by sector, size by capacity, ties coloured and
 thickened by continuum level), the phase the partnership is in, a caption
-computed from the model's state (:mod:`sim.narrative`), and live charts of the
+computed from the model's state (:mod:`sim.classroom.narrative`), and live charts of the
 pairs at each level, mean trust, the community outcome and the community's
 share of decision power. The sidebar's controls mirror the model's knobs;
 pressing Reset rebuilds both sides with the values set.
 
 Serve it with ``partnersim app [--host H] [--port N]`` (or ``make app``), which
-runs ``solara run sim.app`` on 127.0.0.1 by default. The page needs no network:
+runs ``solara run sim.classroom.app`` on 127.0.0.1 by default. The page needs no network:
 the browser's scripts come from the installed ``solara-assets`` package through
 solara's local asset proxy.
 """
@@ -30,13 +30,13 @@ from mesa.visualization import SolaraViz
 from mesa.visualization import solara_viz as _solara_viz
 from mesa.visualization.utils import update_counter
 
-from sim.lesson import ClassroomModel, LivePictures, chart_limits, phase_label
+from sim.classroom.lesson import ClassroomModel, LivePictures, chart_limits, phase_label
 from sim.params import GOVERNANCE_MODES, PHASES, POWER_SHARING_PRESETS
 from sim.scenarios import load_scenario
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-APP_MODULE = "sim.app"
+APP_MODULE = "sim.classroom.app"
 TITLE = "partnersim classroom: betterment against empowerment"
 MAX_ORGANIZATIONS = 50
 PLAY_INTERVAL_MS = 250

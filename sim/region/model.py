@@ -1,10 +1,10 @@
 """EcosystemModel: a region of organizations among which partnerships form, grow, reach scale or dissolve.
 
-The region's organizations and who knows whom (:mod:`sim.network`, dense or
+The region's organizations and who knows whom (:mod:`sim.region.network`, dense or
 edge arrays by size) belong to the model. Each partnership is the model of
 :mod:`sim.step` on its members: its own small dense pair arrays, its own grant
 clock, phases and record, kept with all the others in one table of flat arrays
-(:class:`sim.batch.PartnershipTable`) so that one compiled call takes all their
+(:class:`sim.region.table.PartnershipTable`) so that one compiled call takes all their
 months. A month, in order (docs/ODD.md, "A region's month"):
 
 1. at a call month (months 1, 1 + ``call_months``, ..., ``calls`` of them if
@@ -34,9 +34,9 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.agents import RegionalOrganization
-from sim.batch import PartnershipTable, draw_all, step_all
-from sim.network import acquaintance_pairs, make_ties, resolve_layout
+from sim.region.agents import RegionalOrganization
+from sim.region.table import PartnershipTable, draw_all, step_all
+from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
 from sim.params import LEVELS, Params, to_dict
 from sim.record import Recorder, summarize
 from sim.rules.formation import call_for_proposals
@@ -104,7 +104,7 @@ class EcosystemModel(mesa.Model):
     ``rng`` overrides the seed in ``params``. ``kernel`` chooses the partnerships'
     month (as in :class:`sim.model.PartnershipModel`); ``layout`` the network's
     storage: ``"dense"``, ``"sparse"`` or ``"auto"`` (dense up to
-    :data:`sim.network.DENSE_LIMIT` organizations). Results depend on neither.
+    :data:`sim.region.network.DENSE_LIMIT` organizations). Results depend on neither.
     """
 
     def __init__(self, params: Params, *, rng: int | np.random.SeedSequence | None = None, scenario: str = "custom",
