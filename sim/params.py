@@ -37,8 +37,8 @@ POWER_SHARING_PRESETS = {"betterment": 0.1, "empowerment": 0.5}
 def param(default, *, low=None, high=None, choices=None, length=None, unit="", doc="", source=""):
     """A dataclass field with validation metadata."""
     meta = dict(low=low, high=high, choices=choices, length=length, unit=unit, doc=doc, source=source)
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=meta)
+    if isinstance(default, list):  # held as a tuple, so that parameters are immutable and hashable
+        default = tuple(default)
     return field(default=default, metadata=meta)
 
 
@@ -85,20 +85,20 @@ class Trust:
 
 @dataclass(frozen=True)
 class Continuum:
-    months_required: list = param([6, 12, 18], low=0, high=240, length=3, unit="months",
+    months_required: tuple = param([6, 12, 18], low=0, high=240, length=3, unit="months",
                                   doc="months at the level below before a pair may step up to coordinating, cooperating, collaborating",
                                   source="000, 001")
-    trust_required: list = param([0.35, 0.55, 0.75], low=0.0, high=1.0, length=3,
+    trust_required: tuple = param([0.35, 0.55, 0.75], low=0.0, high=1.0, length=3,
                                  doc="mutual trust needed for coordinating, cooperating, collaborating", source="000, 001")
-    turf_required: list = param([0.0, 0.25, 0.45], low=0.0, high=1.0, length=3,
+    turf_required: tuple = param([0.0, 0.25, 0.45], low=0.0, high=1.0, length=3,
                                 doc="willingness to share turf needed for coordinating, cooperating, collaborating", source="000")
-    time_cost: list = param([0.11, 0.33, 0.66, 1.1], low=0.0, high=10.0, length=4, unit="time units / month",
+    time_cost: tuple = param([0.11, 0.33, 0.66, 1.1], low=0.0, high=10.0, length=4, unit="time units / month",
                             doc="staff time a member's ties cost it when all are at networking, coordinating, cooperating, collaborating (split evenly over its possible partners)",
                             source="000")
-    joint_work: list = param([0.1, 0.5, 1.0, 1.6], low=0.0, high=10.0, length=4,
+    joint_work: tuple = param([0.1, 0.5, 1.0, 1.6], low=0.0, high=10.0, length=4,
                              doc="joint work a tie yields at each level (information, less duplication, shared resources, capacity)",
                              source="000, 001")
-    interaction_rate: list = param([0.3, 0.6, 0.9, 1.0], low=0.0, high=1.0, length=4, unit="1 / month",
+    interaction_rate: tuple = param([0.3, 0.6, 0.9, 1.0], low=0.0, high=1.0, length=4, unit="1 / month",
                                    doc="probability a pair exchanges commitments in a month, by level", source="001")
     climb_rate: float = param(0.3, low=0.0, high=1.0, unit="1 / month", doc="probability a pair that meets every requirement steps up",
                               source="modelling choice")
@@ -288,7 +288,7 @@ class Params:
 
 
 def _type_name(tp) -> str:
-    return {int: "an integer", float: "a number", bool: "true or false", str: "a string", list: "a list"}.get(tp, tp.__name__)
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string", tuple: "a list"}.get(tp, tp.__name__)
 
 
 def _allowed(meta: dict, tp) -> str:
@@ -297,7 +297,7 @@ def _allowed(meta: dict, tp) -> str:
     low, high = meta.get("low"), meta.get("high")
     if low is not None and high is not None:
         span = f"{low} to {high}"
-        if tp is list:
+        if tp is tuple:
             return f"a list of {meta['length']} numbers, each {span}"
         return f"{_type_name(tp)} from {span}"
     return _type_name(tp)
@@ -349,11 +349,11 @@ def _build(cls, data: Any, source: str, prefix: str):
         meta = fields[name].metadata
         if dataclasses.is_dataclass(tp):
             values[name] = _build(tp, value, source, key)
-        elif tp is list:
-            if not isinstance(value, list) or len(value) != meta["length"]:
+        elif tp is tuple:
+            if not isinstance(value, (list, tuple)) or len(value) != meta["length"]:
                 raise ScenarioError(source, key, f"expected a list of {meta['length']} numbers, got {value!r}", _allowed(meta, tp))
-            element_type = int if all(isinstance(x, int) and not isinstance(x, bool) for x in fields[name].default_factory()) else float
-            values[name] = [_coerce_scalar(x, element_type, meta, source, key) for x in value]
+            element_type = int if all(isinstance(x, int) and not isinstance(x, bool) for x in fields[name].default) else float
+            values[name] = tuple(_coerce_scalar(x, element_type, meta, source, key) for x in value)
         else:
             values[name] = _coerce_scalar(value, tp, meta, source, key)
     return cls(**values)

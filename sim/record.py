@@ -1,8 +1,11 @@
-"""What a run reports: the monthly time series (preallocated named arrays) and the summary.
+"""What a run reports: the monthly time series (one preallocated row per month) and the summary.
 
 Row ``s`` of the time series is the state after month ``s``; row 0 is the
 starting state. Trust and capacity are averaged over every organization that
 started in the partnership, so that they stay defined after members leave.
+:func:`record_row` fills a row (compiled with the month, :mod:`sim.jit`);
+:class:`Recorder` holds the rows of one partnership and turns them into a
+DataFrame; :func:`summarize` reads the summary off them.
 """
 
 from __future__ import annotations
@@ -12,16 +15,25 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.jit import kernel, rule
 from sim.params import LEVELS, PHASES, Params, to_dict
-from sim.rules import governance
-from sim.state import State
-from sim.step import StepFacts, community_power_share
+from sim.rules import continuum, governance
+from sim.state import COLLAPSE_CAUSES, NO_TIE, NONE, State
 
 COLUMNS = (
     "step", "mean_trust", "n_networking", "n_coordinating", "n_cooperating", "n_collaborating", "mean_capacity",
     "shared_turf", "phase", "community_outcome", "community_power_share", "active_members", "funding",
     "funded", "joint_work", "decision_efficiency", "commitments_kept", "commitments_broken", "departures",
 )
+(C_STEP, C_TRUST, C_NETWORKING, C_COORDINATING, C_COOPERATING, C_COLLABORATING, C_CAPACITY, C_TURF, C_PHASE,
+ C_OUTCOME, C_POWER, C_ACTIVE, C_FUNDING, C_FUNDED, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN,
+ C_DEPARTURES) = range(len(COLUMNS))
+# What a month reports besides the state, in this order (sim.month fills them, record_row writes them).
+FACTS = ("funding", "joint_work", "program_work", "decision_efficiency", "commitments_kept", "commitments_broken",
+         "departures")
+MONEY, WORK, PROGRAM_WORK, EFFICIENCY, KEPT, BROKEN, DEPARTURES = range(len(FACTS))
+INTEGER_COLUMNS = {"step", "active_members", "commitments_kept", "commitments_broken", "departures",
+                   *(f"n_{name}" for name in LEVELS)}
 SUMMARY_KEYS = (
     "scenario", "seed", "steps", "params", "reached_scale", "scale_step", "collapsed", "collapse_step", "collapse_cause",
     "funding_end_step", "sustained_after_funding", "months_active_after_funding", "grants_received",
@@ -30,111 +42,164 @@ SUMMARY_KEYS = (
 )
 
 
-def power_share(state: State, params: Params, lead: int | None = None) -> float:
-    """The community's share of decision power (``lead``: the lead agency's index, if already known)."""
-    gov = params.governance
-    orgs = state.orgs
-    if lead is None:
-        lead = governance.lead_agency_index(orgs.budget, orgs.community)
-    weights = governance.authority(orgs.active, orgs.community, gov.mode, gov.community_decision_share, gov.lead_share, lead)
-    return community_power_share(weights, orgs.capacity, orgs.community, orgs.active)
+@rule
+def _pairwise(a):
+    """``a.sum()`` exactly as numpy forms it for a contiguous float64 array (pairwise, 8 accumulators, blocks of 128)."""
+    n = a.shape[0]
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+        i = 8
+        stop = n - n % 8
+        while i < stop:
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(a[:n2]) + _pairwise(a[n2:])
+
+
+@rule
+def power_share(orgs, p) -> float:
+    """The community's share of decision power now: authority used with capacity."""
+    n = orgs.active.shape[0]
+    authority = np.empty(n)
+    governance.authorities(orgs.active, orgs.community, orgs.budget, p.mode, p.community_share, p.lead_share,
+                           authority)
+    held = np.empty(n)
+    rest = np.empty(n)
+    n_held = 0
+    n_rest = 0
+    for i in range(n):
+        power = authority[i] * orgs.capacity[i] if orgs.active[i] else 0.0
+        if orgs.community[i]:
+            held[n_held] = power
+            n_held += 1
+        else:
+            rest[n_rest] = power
+            n_rest += 1
+    return governance.community_power_share(_pairwise(held[:n_held]), _pairwise(rest[:n_rest]))
+
+
+@rule
+def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
+    """Partnership ``k``'s row for month ``step`` (its state after the month, ``facts`` of the month, in the order
+    of :data:`sim.month.FACTS`); ``first_at_level[level]`` keeps the first month a pair was at each level."""
+    n = orgs.active.shape[0]
+    trust, level = pairs.trust, pairs.level
+    row[C_STEP] = step
+    if n * (n - 1) > 0:
+        off = np.empty(n * (n - 1))
+        count = 0
+        for i in range(n):
+            for j in range(n):
+                if i != j:
+                    off[count] = trust[i, j]
+                    count += 1
+        row[C_TRUST] = _pairwise(off) / count
+    else:
+        row[C_TRUST] = np.nan
+    shared = np.empty(n * (n - 1) // 2)
+    counts = np.zeros(4)
+    count = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            lv = level[i, j]
+            value = 0.0
+            if lv != NO_TIE:
+                counts[lv] += 1
+                value = continuum.shared_turf(
+                    lv, continuum.mutual(continuum.willingness(trust[i, j], orgs.guarding[i], orgs.identity[i]),
+                                         continuum.willingness(trust[j, i], orgs.guarding[j], orgs.identity[j])),
+                    continuum.turf_needed(lv, p.turf_required, 0.0))
+            shared[count] = value
+            count += 1
+    for lv in range(4):
+        row[C_NETWORKING + lv] = counts[lv]
+        if counts[lv] > 0 and first_at_level[lv] == NONE:
+            first_at_level[lv] = step
+    row[C_CAPACITY] = _pairwise(orgs.capacity) / n
+    row[C_TURF] = _pairwise(shared) / count if count else 0.0
+    row[C_PHASE] = ps.phase[k]
+    row[C_OUTCOME] = ps.outcome[k]
+    row[C_POWER] = power_share(orgs, p)
+    active = 0
+    for i in range(n):
+        if orgs.active[i]:
+            active += 1
+    row[C_ACTIVE] = active
+    row[C_FUNDED] = 1.0 if ps.funded[k] else 0.0
+    row[C_FUNDING] = facts[MONEY]
+    row[C_WORK] = facts[WORK]
+    row[C_EFFICIENCY] = facts[EFFICIENCY]
+    row[C_KEPT] = facts[KEPT]
+    row[C_BROKEN] = facts[BROKEN]
+    row[C_DEPARTURES] = facts[DEPARTURES]
+
+
+@kernel
+def start_row(row, orgs, pairs, ps, p, first_at_level):
+    """Row 0 of a partnership's record: its state on the day it forms."""
+    record_row(row, 0, orgs, pairs, ps, 0, p, np.zeros(len(FACTS)), first_at_level)
+
+
+@rule
+def repeat_row(row, previous, step, ps, k):
+    """The row of a month without members: the organizations' figures of the row before (nothing else can
+    change them), the community outcome now, and no money, work or commitments."""
+    row[:] = previous
+    row[C_STEP] = step
+    row[C_OUTCOME] = ps.outcome[k]
+    row[C_FUNDED] = 1.0 if ps.funded[k] else 0.0
+    for column in (C_FUNDING, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN, C_DEPARTURES):
+        row[column] = 0.0
 
 
 class Recorder:
-    """Preallocated columns, one row per month, filled in place.
+    """One partnership's rows, one per month (``records``, float64, columns :data:`COLUMNS`), filled in place
+    by the compiled month, and the first month a pair reached each level."""
 
-    ``kernel="numba"`` computes a row's values in one compiled kernel (:func:`sim.fast.record_stats`),
-    summing exactly as the numpy code below does, so the recorded values are the same bit for bit.
-    """
-
-    def __init__(self, steps: int, kernel: str = "numpy"):
-        self.rows = steps + 1
-        self.numeric = {name: np.zeros(self.rows) for name in COLUMNS if name not in ("phase", "funded")}
-        self.phase = np.zeros(self.rows, dtype=np.int8)
-        self.funded = np.zeros(self.rows, dtype=bool)
-        self.first_step_at_level = {name: None for name in LEVELS}
+    def __init__(self, steps: int):
+        self.records = np.zeros((steps + 1, len(COLUMNS)))
+        self.first_at_level = np.full(len(LEVELS), NONE, dtype=np.int64)
         self.filled = 0
-        self._stats = None
-        if kernel == "numba":
-            from sim.fast import record_stats
-            self._stats = record_stats
-        # Set up on the first row and kept while the organizations are the same arrays (numpy path).
-        self._count = -1
-        self._lead_of = (None, None, 0)  # (budget, community, lead agency index)
 
-    def _layout(self, count: int) -> None:
-        if count != self._count:
-            self._count = count
-            self._off_diagonal = ~np.eye(count, dtype=bool)
-            rows, cols = np.triu_indices(count, k=1)  # the upper triangle in row-major order, as a boolean mask gives it
-            self._rows, self._cols = rows, cols
-            self._upper_flat, self._lower_flat = rows * count + cols, cols * count + rows
+    @property
+    def first_step_at_level(self) -> dict:
+        return {name: None if step == NONE else int(step) for name, step in zip(LEVELS, self.first_at_level)}
 
-    def _row_numpy(self, state: State, params: Params):
-        orgs, pairs = state.orgs, state.pairs
-        self._layout(state.count)
-        trust = pairs.trust
-        mean_trust = float(trust[self._off_diagonal].mean())
-        levels = pairs.level.ravel()[self._upper_flat]
-        counts = np.bincount(levels + 1, minlength=len(LEVELS) + 1)[1:].tolist()
-        # Mutual willingness of the upper-triangle pairs only (elementwise the same as mutual(willingness(...))[upper]).
-        unshared = (1.0 - orgs.guarding) * (1.0 - orgs.identity)
-        flat = trust.ravel()
-        will = np.minimum(flat[self._upper_flat] * unshared[self._rows], flat[self._lower_flat] * unshared[self._cols])
-        turf_demanded = np.array([0.0, *params.continuum.turf_required])
-        tied = levels >= 0
-        shared = np.where(tied, np.minimum(will, turf_demanded[np.where(tied, levels, 0)]), 0.0)
-        budget, community, lead = self._lead_of
-        if budget is not orgs.budget or community is not orgs.community:
-            lead = governance.lead_agency_index(orgs.budget, orgs.community)
-            self._lead_of = (orgs.budget, orgs.community, lead)
-        return (mean_trust, *counts, float(orgs.capacity.mean()), float(shared.mean()) if shared.size else 0.0,
-                power_share(state, params, lead), int(orgs.active.sum()))
-
-    def record(self, step: int, state: State, params: Params, facts: StepFacts | None) -> None:
-        pship = state.partnership
-        if self._stats is not None:
-            row = self._stats(state, params).tolist()
-        else:
-            row = self._row_numpy(state, params)
-        mean_trust, *counts, mean_capacity, shared_turf, power, active_members = row
-        col = self.numeric
-        col["step"][step] = step
-        col["mean_trust"][step] = mean_trust
-        for name, n in zip(LEVELS, counts):
-            col[f"n_{name}"][step] = n
-            if n and self.first_step_at_level[name] is None:
-                self.first_step_at_level[name] = step
-        col["mean_capacity"][step] = mean_capacity
-        col["shared_turf"][step] = shared_turf
-        self.phase[step] = pship.phase
-        col["community_outcome"][step] = pship.community_outcome
-        col["community_power_share"][step] = power
-        col["active_members"][step] = active_members
-        self.funded[step] = pship.funded
-        if facts is not None:
-            col["funding"][step] = facts.money
-            col["joint_work"][step] = facts.work
-            col["decision_efficiency"][step] = facts.decision_efficiency
-            col["commitments_kept"][step] = facts.kept
-            col["commitments_broken"][step] = facts.broken
-            col["departures"][step] = facts.departures
-        self.filled = step + 1
+    def column(self, name: str) -> np.ndarray:
+        return self.records[: self.filled, COLUMNS.index(name)]
 
     def frame(self) -> pd.DataFrame:
-        n = self.filled
+        rows = self.records[: self.filled]
         data = {}
-        integer_columns = {"step", "active_members", "commitments_kept", "commitments_broken", "departures",
-                           *(f"n_{name}" for name in LEVELS)}
-        for name in COLUMNS:
+        for index, name in enumerate(COLUMNS):
+            column = rows[:, index]
             if name == "phase":
-                data[name] = pd.Series([PHASES[p] for p in self.phase[:n]], dtype="string")
+                data[name] = pd.Series([PHASES[int(p)] for p in column], dtype="string")
             elif name == "funded":
-                data[name] = self.funded[:n].copy()
-            elif name in integer_columns:
-                data[name] = self.numeric[name][:n].astype(np.int64)
+                data[name] = column != 0.0
+            elif name in INTEGER_COLUMNS:
+                data[name] = column.astype(np.int64)
             else:
-                data[name] = self.numeric[name][:n].copy()
+                data[name] = column.copy()
         return pd.DataFrame(data, columns=list(COLUMNS))
 
 
@@ -156,8 +221,9 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
         last_active = pship.collapse_step if collapsed else steps
         sustained = not collapsed
         months_after = int(max(last_active - ended, 0))
-    reached = [i for i, name in enumerate(LEVELS) if recorder.first_step_at_level[name] is not None]
-    col = recorder.numeric
+    first = recorder.first_step_at_level
+    reached = [i for i, name in enumerate(LEVELS) if first[name] is not None]
+    rows = recorder.records
     return {
         "scenario": scenario,
         "seed": params.seed,
@@ -172,13 +238,16 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
         "sustained_after_funding": sustained,
         "months_active_after_funding": months_after,
         "grants_received": pship.grants_received,
-        "final_mean_trust": _finite(col["mean_trust"][steps]),
-        "final_community_outcome": _finite(col["community_outcome"][steps]),
-        "peak_community_outcome": _finite(col["community_outcome"][: steps + 1].max()),
-        "community_power_share": _finite(col["community_power_share"][steps]),
-        "initial_community_power_share": _finite(col["community_power_share"][0]),
+        "final_mean_trust": _finite(rows[steps, C_TRUST]),
+        "final_community_outcome": _finite(rows[steps, C_OUTCOME]),
+        "peak_community_outcome": _finite(rows[: steps + 1, C_OUTCOME].max()),
+        "community_power_share": _finite(rows[steps, C_POWER]),
+        "initial_community_power_share": _finite(rows[0, C_POWER]),
         "max_level": LEVELS[max(reached)] if reached else None,
-        "first_step_at_level": dict(recorder.first_step_at_level),
-        "final_active_members": int(col["active_members"][steps]),
-        "final_phase": PHASES[int(recorder.phase[steps])],
+        "first_step_at_level": first,
+        "final_active_members": int(rows[steps, C_ACTIVE]),
+        "final_phase": PHASES[int(rows[steps, C_PHASE])],
     }
+
+
+__all__ = ["COLUMNS", "COLLAPSE_CAUSES", "Recorder", "SUMMARY_KEYS", "record_row", "summarize"]

@@ -48,23 +48,21 @@ def resolve(scenario: str | Path | Params, seed: int | None = None, steps: int |
 
 
 def run(scenario: str | Path | Params, seed: int | None = None, steps: int | None = None,
-        overrides: dict[str, Any] | None = None, *, kernel: str | None = None) -> RunResult:
+        overrides: dict[str, Any] | None = None) -> RunResult:
     """Run one scenario to its end.
 
     ``scenario`` is a name in ``scenarios/``, a path to a TOML file, or a
-    :class:`Params`. Bad input raises :class:`sim.errors.ScenarioError`.
-    ``kernel`` is passed to the model (the results do not depend on it). A scenario with an
+    :class:`Params`. Bad input raises :class:`sim.errors.ScenarioError`. A scenario with an
     ``[ecosystem]`` of organizations runs as :class:`sim.region.model.EcosystemModel`, else as
     :class:`PartnershipModel`.
     """
     name, params = resolve(scenario, seed, steps, overrides)
     if params.ecosystem.organizations:
-        model = EcosystemModel(params, scenario=name, kernel=kernel)
+        model = EcosystemModel(params, scenario=name)
         while model.running:
             model.step()
         return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary(),
                          partnerships=model.partnerships_frame())
-    model = PartnershipModel(params, scenario=name, kernel=kernel)
-    while model.running:
-        model.step()
+    model = PartnershipModel(params, scenario=name)
+    model.finish()
     return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary())

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.params import SECTORS, Params
 
 NO_TIE = -1
+NONE = -1  # "not (yet)" in the month and cause columns of PartnershipArrays
 COLLABORATING = 3
+# Why a partnership collapsed, by code (PartnershipArrays.collapse_cause); sim.rules.membership decides which.
+COLLAPSE_CAUSES = ("trust broke down", "funding ended with no way to sustain", "members walked away")
 
 # Median annual budget in dollars, by sector (seed 003: "$25k grassroots group next to a $25M provider").
 SECTOR_MEDIAN_BUDGET = {
@@ -46,9 +50,10 @@ COMPETITION_GUARDING = 0.3
 COMMON_AGENDA_RELIEF = 0.3
 
 
-@dataclass
-class OrgState:
-    sector: np.ndarray          # int index into SECTORS
+class OrgState(NamedTuple):
+    """One entry per organization (the arrays the compiled month reads and writes in place)."""
+
+    sector: np.ndarray          # int64 index into SECTORS
     community: np.ndarray       # bool: holds the community's decision share
     budget: np.ndarray          # annual budget, dollars
     base_time: np.ndarray       # partnership staff time of its own, time units / month
@@ -60,16 +65,64 @@ class OrgState:
     active: np.ndarray          # bool: still a member
     satisfaction: np.ndarray    # running satisfaction with membership
 
+    def copy(self) -> "OrgState":
+        return OrgState(*(a.copy() for a in self))
 
-@dataclass
-class PairState:
-    trust: np.ndarray           # float (n, n), directed, 0..1, zero diagonal
-    level: np.ndarray           # int8 (n, n), symmetric, NO_TIE on the diagonal
-    months_at_level: np.ndarray  # int32 (n, n), symmetric
+    def take(self, rows) -> "OrgState":
+        """The organizations at ``rows`` (copies)."""
+        return OrgState(*(a[rows].copy() for a in self))
+
+
+class PairState(NamedTuple):
+    """Dense ``N x N`` pair arrays of one partnership."""
+
+    trust: np.ndarray            # float64, directed, 0..1, zero diagonal
+    level: np.ndarray            # int8, symmetric, NO_TIE on the diagonal
+    months_at_level: np.ndarray  # int32, symmetric
+
+    def copy(self) -> "PairState":
+        return PairState(*(a.copy() for a in self))
+
+
+class PartnershipArrays(NamedTuple):
+    """The partnership-level state, one entry per partnership (one for a single partnership, one per
+    partnership of a region). Month columns hold ``NONE`` (-1) for "not (yet)"."""
+
+    phase: np.ndarray            # int64: ASSESSMENT, DEMONSTRATION, ADVOCACY, SCALE
+    assessment: np.ndarray       # float64: joint work on the needs and resources assessment
+    evidence: np.ndarray         # float64: evidence from demonstration and program work
+    policy: np.ndarray           # float64: advocacy work toward a policy case
+    outcome: np.ndarray          # float64: community-wide outcome, 0..1
+    funded: np.ndarray           # bool: the grant pays in the coming month
+    grant_month: np.ndarray      # int64: months elapsed in the current grant
+    grants_received: np.ndarray  # int64
+    funding_end: np.ndarray      # int64: the last month money flowed, or NONE
+    scale_step: np.ndarray       # int64: month the public sector adopted the innovation, or NONE
+    collapse_step: np.ndarray    # int64: month of collapse, or NONE
+    collapse_cause: np.ndarray   # int64: index into sim.rules.membership.CAUSES, or NONE
+
+    def copy(self) -> "PartnershipArrays":
+        return PartnershipArrays(*(a.copy() for a in self))
+
+
+PARTNERSHIP_DTYPES = PartnershipArrays(
+    phase=np.int64, assessment=np.float64, evidence=np.float64, policy=np.float64, outcome=np.float64,
+    funded=np.bool_, grant_month=np.int64, grants_received=np.int64, funding_end=np.int64, scale_step=np.int64,
+    collapse_step=np.int64, collapse_cause=np.int64)
+
+
+def partnership_arrays(count: int) -> PartnershipArrays:
+    """``count`` partnerships' state on the day they form: assessment, nothing done, no grant yet."""
+    arrays = {name: np.zeros(count, dtype=dtype) for name, dtype in PARTNERSHIP_DTYPES._asdict().items()}
+    for name in ("funding_end", "scale_step", "collapse_step", "collapse_cause"):
+        arrays[name][:] = NONE
+    return PartnershipArrays(**arrays)
 
 
 @dataclass
 class PartnershipState:
+    """A snapshot of one partnership's scalars, for Python readers (``None`` where the arrays hold ``NONE``)."""
+
     phase: int = 0
     assessment: float = 0.0
     evidence: float = 0.0
@@ -83,23 +136,40 @@ class PartnershipState:
     collapse_step: int | None = None
     collapse_cause: str | None = None
 
+    @classmethod
+    def of(cls, arrays: PartnershipArrays, k: int = 0) -> "PartnershipState":
+        def month(value) -> int | None:
+            return None if value == NONE else int(value)
+
+        cause = int(arrays.collapse_cause[k])
+        return cls(phase=int(arrays.phase[k]), assessment=float(arrays.assessment[k]),
+                   evidence=float(arrays.evidence[k]), policy=float(arrays.policy[k]),
+                   community_outcome=float(arrays.outcome[k]), funded=bool(arrays.funded[k]),
+                   grant_month=int(arrays.grant_month[k]), grants_received=int(arrays.grants_received[k]),
+                   funding_end_step=month(arrays.funding_end[k]), scale_step=month(arrays.scale_step[k]),
+                   collapse_step=month(arrays.collapse_step[k]),
+                   collapse_cause=None if cause == NONE else COLLAPSE_CAUSES[cause])
+
 
 @dataclass
 class State:
+    """One partnership's state: its organizations, its pairs and its scalars (arrays of length 1)."""
+
     orgs: OrgState
     pairs: PairState
-    partnership: PartnershipState
+    partnerships: PartnershipArrays
 
     @property
     def count(self) -> int:
         return int(self.orgs.sector.size)
 
+    @property
+    def partnership(self) -> PartnershipState:
+        """A snapshot of the partnership's scalars (reading the arrays now)."""
+        return PartnershipState.of(self.partnerships, 0)
+
     def copy(self) -> "State":
-        return State(
-            orgs=OrgState(**{k: v.copy() for k, v in dataclasses.asdict(self.orgs).items()}),
-            pairs=PairState(**{k: v.copy() for k, v in dataclasses.asdict(self.pairs).items()}),
-            partnership=dataclasses.replace(self.partnership),
-        )
+        return State(orgs=self.orgs.copy(), pairs=self.pairs.copy(), partnerships=self.partnerships.copy())
 
 
 def allocate_sectors(count: int, mix: dict[str, float]) -> np.ndarray:
@@ -140,7 +210,7 @@ def draw_organizations(params: Params, rng: np.random.Generator, count: int, low
     guarding = np.clip(guarding + COMPETITION_GUARDING * competition - COMMON_AGENDA_RELIEF * agenda, 0.0, 1.0)
     capacity = capacity_from_budget(budget)
     return OrgState(
-        sector=sector,
+        sector=sector.astype(np.int64),
         community=np.isin(np.array(names), COMMUNITY_SECTORS),
         budget=budget,
         base_time=base_time_from_budget(budget),
@@ -169,9 +239,11 @@ def start_partnership(orgs: OrgState, trust: np.ndarray, params: Params) -> Stat
     np.fill_diagonal(level, NO_TIE)
     pairs = PairState(trust=trust, level=level, months_at_level=np.zeros((count, count), dtype=np.int32))
     funded = params.funding.grant_months > 0 and params.funding.monthly_amount > 0
-    partnership = PartnershipState(funded=funded, grants_received=1 if funded else 0,
-                                   funding_end_step=None if funded else 0)
-    return State(orgs=orgs, pairs=pairs, partnership=partnership)
+    partnership = partnership_arrays(1)
+    partnership.funded[0] = funded
+    partnership.grants_received[0] = 1 if funded else 0
+    partnership.funding_end[0] = NONE if funded else 0
+    return State(orgs=orgs, pairs=pairs, partnerships=partnership)
 
 
 def lowest_desire(params: Params) -> float:

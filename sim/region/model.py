@@ -34,14 +34,16 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.region.agents import RegionalOrganization
-from sim.region.table import PartnershipTable, draw_all, step_all
-from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
+from sim.month import block_size
+from sim.packed import pack
 from sim.params import LEVELS, Params, to_dict
-from sim.record import Recorder, summarize
+from sim.record import FACTS, MONEY, WORK, DEPARTURES, Recorder, start_row, summarize
+from sim.region.agents import RegionalOrganization
+from sim.region.kernel import region_month
+from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
+from sim.region.table import PartnershipTable
 from sim.rules.formation import call_for_proposals
 from sim.state import OrgState, State, draw_organizations, draw_trust, start_partnership
-from sim.step import resolve_kernel
 
 ECOSYSTEM_COLUMNS = (
     "step", "partnerships_live", "partnerships_formed", "partnerships_at_scale", "partnerships_collapsed",
@@ -101,14 +103,13 @@ class RegionalPartnership:
 class EcosystemModel(mesa.Model):
     """A region of ``params.ecosystem.organizations`` organizations under one funder's calls.
 
-    ``rng`` overrides the seed in ``params``. ``kernel`` chooses the partnerships'
-    month (as in :class:`sim.model.PartnershipModel`); ``layout`` the network's
+    ``rng`` overrides the seed in ``params``. ``layout`` chooses the network's
     storage: ``"dense"``, ``"sparse"`` or ``"auto"`` (dense up to
-    :data:`sim.region.network.DENSE_LIMIT` organizations). Results depend on neither.
+    :data:`sim.region.network.DENSE_LIMIT` organizations). Results do not depend on it.
     """
 
     def __init__(self, params: Params, *, rng: int | np.random.SeedSequence | None = None, scenario: str = "custom",
-                 kernel: str | None = None, layout: str | None = None):
+                 layout: str | None = None):
         if params.ecosystem.organizations < 1:
             raise ValueError("EcosystemModel needs ecosystem.organizations > 0 (use PartnershipModel for one partnership)")
         seed = params.seed if rng is None else rng
@@ -117,13 +118,13 @@ class EcosystemModel(mesa.Model):
         self.scenario_name = scenario
         region = params.ecosystem
         count = region.organizations
-        self.kernel = resolve_kernel(kernel, params.organizations.count)
+        self.packed = pack(params)
         self.layout = resolve_layout(layout, count)
 
         # Sectors are dealt in blocks; shuffling spreads them over the neighbourhoods.
         orgs = draw_organizations(params, self.rng, count, lowest_desire=0.0)
         order = self.rng.permutation(count)
-        self.orgs = OrgState(**{name: getattr(orgs, name)[order] for name in OrgState.__dataclass_fields__})
+        self.orgs = orgs.take(order)
         self.orgs.active[:] = False  # active: member of a live partnership
         low, high = acquaintance_pairs(count, region.acquaintances, region.neighbourhood_size, region.local_share,
                                        self.rng)
@@ -160,21 +161,24 @@ class EcosystemModel(mesa.Model):
         collapsed = 0
         released_rows, released_cols, released_trust = [], [], []
         table = self.table
-        live = [p.index for p in self._live]
-        was_active = table.orgs["active"][:table.org_start[-1]].copy()
+        live = np.array([p.index for p in self._live], dtype=np.int64)
+        was_active = table.orgs.active[:table.org_start[-1]].copy()
         had_scale = table.scale_step[live] >= 0
-        buffer, starts = draw_all(table, live, [p.rng for p in self._live])
-        facts = step_all(table, live, [p.index for p in self._dissolved], buffer, starts, month, self.params,
-                         self.kernel)
+        draws, draw_start = self._draws(live)
+        facts = np.zeros((live.size, len(FACTS)))
+        region_month(live, np.array([p.index for p in self._dissolved], dtype=np.int64), table.org_start,
+                     table.pair_start, table.rec_start, table.formed_step, table.orgs, table.trust, table.level,
+                     table.months, table.partnerships, table.records, table.first_at_level, self.packed, draws,
+                     draw_start, month, facts)
         # Added up one partnership after another, in the order they formed.
-        money = float(np.cumsum(facts[:, 0])[-1]) if live else 0.0
-        work = float(np.cumsum(facts[:, 1])[-1]) if live else 0.0
+        money = float(np.cumsum(facts[:, MONEY])[-1]) if live.size else 0.0
+        work = float(np.cumsum(facts[:, WORK])[-1]) if live.size else 0.0
         reached = int(np.count_nonzero((table.scale_step[live] >= 0) & ~had_scale))
-        for i in np.flatnonzero(facts[:, 6] > 0):  # members walked away, or all went with a collapse
+        for i in np.flatnonzero(facts[:, DEPARTURES] > 0):  # members walked away, or all went with a collapse
             partnership = self._live[i]
             rows = slice(table.org_start[partnership.index], table.org_start[partnership.index + 1])
             before = was_active[rows]
-            self._release(partnership, before, before & ~table.orgs["active"][rows],
+            self._release(partnership, before, before & ~table.orgs.active[rows],
                           released_rows, released_cols, released_trust)
             collapsed += int(not partnership.live)
         if released_rows:
@@ -184,6 +188,17 @@ class EcosystemModel(mesa.Model):
         self._record(month, formed=formed, reached=reached, collapsed=collapsed, money=money, work=work)
         if self.month >= self.params.steps:
             self.running = False
+
+    def _draws(self, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This month's uniforms of each live partnership, from its own generator, end to end."""
+        table = self.table
+        sizes = np.array([block_size(int(table.org_start[k + 1] - table.org_start[k])) for k in live], dtype=np.int64)
+        starts = np.zeros(live.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        buffer = np.empty(int(starts[-1]))
+        for i, partnership in enumerate(self._live):
+            partnership.rng.random(out=buffer[starts[i]:starts[i + 1]])
+        return buffer, starts
 
     def _call(self, month: int) -> int:
         """The funder's call: new partnerships from the free organizations and whom they know."""
@@ -199,13 +214,14 @@ class EcosystemModel(mesa.Model):
             rows, cols = np.meshgrid(members, members, indexing="ij")
             known, trust = self.ties.lookup(rows, cols)
             fresh = draw_trust(params, self.rng, known.shape)
-            orgs = OrgState(**{name: getattr(self.orgs, name)[members].copy() for name in OrgState.__dataclass_fields__})
+            orgs = self.orgs.take(members)
             orgs.active[:] = True
             orgs.satisfaction[:] = 0.0
             states.append(start_partnership(orgs, np.where(known, trust, fresh), params))
         indices = self.table.add(states, formed_step=month - 1, rows=params.steps - (month - 1) + 1)
         for index, members, state in zip(indices, groups, states):
-            self.table.record(index, 0, state, params, None)
+            start_row(self.table.rows(index)[0], state.orgs, state.pairs, state.partnerships, self.packed,
+                      self.table.first_at_level[index])
             partnership = RegionalPartnership(
                 index=index, members=members, formed_step=month - 1,
                 rng=np.random.default_rng(np.random.SeedSequence(self._partnership_entropy, spawn_key=(index,))),
@@ -241,7 +257,7 @@ class EcosystemModel(mesa.Model):
     def _record(self, month: int, *, formed: int, reached: int, collapsed: int, money: float, work: float) -> None:
         previous = self._rows[month - 1] if month else np.zeros(len(ECOSYSTEM_COLUMNS))
         live = self._live
-        outcome = float(np.mean(self.table.outcome[[p.index for p in live]])) if live else 0.0
+        outcome = float(np.mean(self.table.partnerships.outcome[[p.index for p in live]])) if live else 0.0
         row = self._rows[month]
         row[_COLUMN["step"]] = month
         row[_COLUMN["partnerships_live"]] = len(live)

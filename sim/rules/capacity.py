@@ -1,4 +1,4 @@
-"""Capacity: power as the capacity to produce intended results, and the time it buys.
+"""Capacity: power as the capacity to produce intended results, and the time it buys (ODD 7.3).
 
 Sources: power as "the capacity to produce intended results", collaborating as
 "enhancing each other's capacity", mutual learning, and over-extension that
@@ -15,27 +15,51 @@ money buys.
 
 from __future__ import annotations
 
-import numpy as np
+from sim.jit import rule
+
+CAPACITY_MIN, CAPACITY_MAX = 0.01, 1.0
 
 
-def time_budget(base_time: np.ndarray, capacity: np.ndarray, grant_dollars: np.ndarray, dollars_per_time_unit: float,
-                voices: np.ndarray, community: np.ndarray, ownership_time: float) -> np.ndarray:
+@rule
+def time_budget(base_time: float, capacity: float, voice: float, is_community: bool, ownership_time: float,
+                grant_time: float) -> float:
     """Time units a month an organization can give the partnership.
 
     Its own staff time scaled by capacity; community organizations add the
     time residents volunteer, which grows with their say (ownership rather than
     buy-in, seed 003); plus the staff time its share of the grant buys.
     """
-    own = base_time * (0.5 + capacity) * (1.0 + ownership_time * voices * community)
-    return own + grant_dollars / dollars_per_time_unit
+    in_community = 1.0 if is_community else 0.0
+    own = base_time * (0.5 + capacity) * (1.0 + ownership_time * voice * in_community)
+    return own + grant_time
 
 
-def updated_capacity(capacity: np.ndarray, capacity_start: np.ndarray, collaborating: np.ndarray, voices: np.ndarray,
-                     overload: np.ndarray, active: np.ndarray, partner_gain: float, learning_rate: float,
-                     overextension_loss: float, recovery: float, partners_possible: int) -> np.ndarray:
-    """New capacity from the old; ``collaborating[i, j]`` marks pairs at the top level."""
-    from_partners = partner_gain * (collaborating @ capacity) / max(partners_possible, 1)
-    from_learning = learning_rate * voices
+@rule
+def member_load(tie_time: float, meeting: float, promised: float, reporting: float) -> float:
+    """Staff time the partnership asks of a member: its ties and meetings, times what was promised for the
+    money (the funder's expectation ratio while it pays; doing more with less, seed 000), plus reporting."""
+    return promised * (tie_time + meeting) + reporting
+
+
+@rule
+def overload(load: float, budget: float) -> float:
+    """Relative overload: how far the load exceeds the time budget (0 when it fits)."""
+    return max(load / budget - 1.0, 0.0)
+
+
+@rule
+def effort(budget: float, load: float) -> float:
+    """Share of what its ties ask that a member can staff (1 when the load fits the budget)."""
+    return min(1.0, budget / max(load, 1e-12))
+
+
+@rule
+def updated_capacity(capacity: float, capacity_start: float, collaborators_capacity: float, voice: float,
+                     overload: float, partner_gain: float, learning_rate: float, overextension_loss: float,
+                     recovery: float, partners_possible: int) -> float:
+    """New capacity from the old; ``collaborators_capacity`` sums the capacity of its collaborating partners."""
+    from_partners = partner_gain * collaborators_capacity / max(partners_possible, 1)
+    from_learning = learning_rate * voice
     growth = (from_partners + from_learning) * (1.0 - capacity)
     change = growth - overextension_loss * overload + recovery * (capacity_start - capacity)
-    return np.where(active, np.clip(capacity + change, 0.01, 1.0), capacity)
+    return min(max(capacity + change, CAPACITY_MIN), CAPACITY_MAX)

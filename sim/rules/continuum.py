@@ -1,4 +1,4 @@
-"""The continuum: networking, coordinating, cooperating, collaborating, one step at a time.
+"""The continuum: networking, coordinating, cooperating, collaborating, one step at a time (ODD 7.5).
 
 Sources: Himmelman's working-together strategies and their time, trust and turf
 requirements (seed 000); the Community Tool Box's progression from networking to
@@ -16,62 +16,94 @@ ever moves more than one level in a month.
 
 from __future__ import annotations
 
-import numpy as np
+from sim.jit import rule
+
+NETWORKING, COORDINATING, COOPERATING, COLLABORATING = 0, 1, 2, 3
+TOP = COLLABORATING
+# A mandate cuts the trust needed to step up half as much as the months and turf (seed 001).
+MANDATE_TRUST_FACTOR = 0.5
 
 
-def willingness(trust: np.ndarray, guarding: np.ndarray, identity: np.ndarray) -> np.ndarray:
-    """``w[i, j]``: share of its turf i will share with j: trust, less what it guards and its pride."""
-    return trust * ((1.0 - guarding) * (1.0 - identity))[:, None]
+@rule
+def willingness(trust: float, guarding: float, identity: float) -> float:
+    """Share of its turf i will share with j: its trust in j, less what it guards and its pride."""
+    return trust * ((1.0 - guarding) * (1.0 - identity))
 
 
-def mutual(matrix: np.ndarray) -> np.ndarray:
+@rule
+def mutual(a: float, b: float) -> float:
     """The lower of the two directions of a pair measure: a pair moves only as far as both sides go."""
-    return np.minimum(matrix, matrix.T)
+    return min(a, b)
 
 
-def level_moves(level: np.ndarray, months_at_level: np.ndarray, mutual_trust: np.ndarray, mutual_willingness: np.ndarray,
-                slack: np.ndarray, overload: np.ndarray, months_required: np.ndarray, trust_required: np.ndarray,
-                turf_required: np.ndarray, time_cost: np.ndarray, climb_rate: float, fall_rate: float,
-                hold_margin: float, climb_draws: np.ndarray, fall_draws: np.ndarray) -> np.ndarray:
-    """Change of level for every pair this month: +1, 0 or -1 (symmetric).
+@rule
+def mandated_cut(level: int, mandate: float) -> float:
+    """How much a mandate in force cuts the requirements to step up to ``level``: coordinating and
+    cooperating only; a funder cannot order partners to enhance each other's capacity (collaborating)."""
+    return mandate if (level == COORDINATING or level == COOPERATING) else 0.0
 
-    Requirement arrays have one entry per level, networking first (so index
-    ``level + 1`` is the next level's). Only the upper-triangle draws are used.
+
+@rule
+def months_needed(level: int, months_required: tuple, mandate: float) -> float:
+    """Months at the level below before a pair may step up to ``level`` (0 for networking)."""
+    if level == NETWORKING:
+        return 0.0
+    return months_required[level - 1] * (1.0 - mandated_cut(level, mandate))
+
+
+@rule
+def trust_needed(level: int, trust_required: tuple, mandate: float) -> float:
+    """Mutual trust needed to step up to (and hold) ``level``."""
+    if level == NETWORKING:
+        return 0.0
+    return trust_required[level - 1] * (1.0 - MANDATE_TRUST_FACTOR * mandated_cut(level, mandate))
+
+
+@rule
+def turf_needed(level: int, turf_required: tuple, mandate: float) -> float:
+    """Mutual willingness to share turf needed to step up to (and hold) ``level``."""
+    if level == NETWORKING:
+        return 0.0
+    return turf_required[level - 1] * (1.0 - mandated_cut(level, mandate))
+
+
+@rule
+def tie_time(level: int, time_cost: tuple, partners_possible: int) -> float:
+    """Staff time a tie at ``level`` costs each side a month: the level's cost split over the possible partners.
+
+    A member's relationships cost what its level mix costs, whatever the partnership's size:
+    large partnerships pay for size in deliberation, not in pairwise upkeep.
     """
-    top = trust_required.size - 1
-    tied = level >= 0
-    current = np.where(tied, level, 0)
-    nxt = np.minimum(current + 1, top)
-
-    extra_cost = time_cost[nxt] - time_cost[current]
-    has_time = (slack[:, None] >= extra_cost) & (slack[None, :] >= extra_cost)
-    can_climb = (tied & (current < top)
-                 & (months_at_level >= months_required[nxt])
-                 & (mutual_trust >= trust_required[nxt])
-                 & (mutual_willingness >= turf_required[nxt])
-                 & has_time)
-
-    failing = (mutual_trust < trust_required[current] - hold_margin) | (mutual_willingness < turf_required[current] - hold_margin)
-    pair_overload = np.maximum(overload[:, None], overload[None, :])
-    fall_chance = np.where(failing, fall_rate, fall_rate * np.minimum(pair_overload, 1.0))
-    can_fall = tied & (current > 0)
-
-    falls = can_fall & (fall_draws < fall_chance)
-    climbs = can_climb & ~falls & (climb_draws < climb_rate)
-    move = climbs.astype(np.int8) - falls.astype(np.int8)
-    upper = np.triu(move, k=1)
-    return upper + upper.T
+    return time_cost[level] / max(partners_possible, 1)
 
 
-def apply_moves(level: np.ndarray, months_at_level: np.ndarray, move: np.ndarray):
-    """New ``(level, months_at_level)``: the clock restarts on a move and ticks otherwise."""
-    tied = level >= 0
-    new_level = np.where(tied, level + move, level).astype(np.int8)
-    new_months = np.where(tied & (move == 0), months_at_level + 1, 0).astype(np.int32)
-    return new_level, new_months
+@rule
+def can_step_up(level: int, months_at_level: int, mutual_trust: float, mutual_willingness: float,
+                slack_i: float, slack_j: float, months_next: float, trust_next: float, turf_next: float,
+                extra_time: float) -> bool:
+    """Whether a pair meets every requirement of the next level: time at its level, trust, turf, and the staff
+    time the heavier tie takes on both sides."""
+    return (level < TOP and months_at_level >= months_next and mutual_trust >= trust_next
+            and mutual_willingness >= turf_next and slack_i >= extra_time and slack_j >= extra_time)
 
 
-def load(level: np.ndarray, time_cost: np.ndarray) -> np.ndarray:
-    """Staff time each organization's ties cost it this month."""
-    tied = level >= 0
-    return np.where(tied, time_cost[np.where(tied, level, 0)], 0.0).sum(axis=1)
+@rule
+def fall_chance(level: int, mutual_trust: float, mutual_willingness: float, trust_here: float, turf_here: float,
+                hold_margin: float, fall_rate: float, overload_i: float, overload_j: float) -> float:
+    """Chance a pair steps down a level this month (none at networking): ``fall_rate`` once trust or turf sinks
+    more than ``hold_margin`` below what the level demands, else ``fall_rate`` times the more overloaded side's
+    relative overload."""
+    if level == NETWORKING:
+        return 0.0
+    failing = mutual_trust < trust_here - hold_margin or mutual_willingness < turf_here - hold_margin
+    if failing:
+        return fall_rate
+    return fall_rate * min(max(overload_i, overload_j), 1.0)
+
+
+@rule
+def shared_turf(level: int, mutual_willingness: float, turf_demanded: float) -> float:
+    """Turf a tied pair actually shares: what its level demands, as far as both sides are willing."""
+    if level == NETWORKING:
+        return 0.0
+    return min(mutual_willingness, turf_demanded)

@@ -1,4 +1,4 @@
-"""Who decides: formal authority, voice, exclusion, and what deciding costs.
+"""Who decides: formal authority, voice, exclusion, and what deciding costs (ODD 7.1).
 
 Sources: power-sharing from collaborative betterment to collaborative
 empowerment (Himmelman, seed 000); lead agency, backbone and shared governance
@@ -16,89 +16,155 @@ probability ``1 - voice`` and then trusts the deciders less.
 
 from __future__ import annotations
 
-import numpy as np
+from sim.jit import rule
+from sim.packed import BACKBONE, LEAD_AGENCY
+
+# A staffed backbone convenes and prepares: the table holds half again as many voices, and its staff
+# carry half the meeting load (seed 003).
+BACKBONE_DELIBERATION = 1.5
+BACKBONE_MEETING_SHARE = 0.5
+# A lead agency prepares decisions: every voice at the table weighs half.
+LEAD_AGENCY_DELIBERATION = 0.5
 
 
-def lead_agency_index(budget: np.ndarray, community: np.ndarray) -> int:
-    """The lead agency is the institution with the largest budget (or the largest member if there is none)."""
-    institutional = np.where(~community, budget, -np.inf)
-    if np.isfinite(institutional).any():
-        return int(np.argmax(institutional))
-    return int(np.argmax(budget))
+@rule
+def lead_agency(budget, community) -> int:
+    """The lead agency: the institution with the largest budget (the largest member if there is none; first on ties)."""
+    lead = -1
+    for i in range(budget.shape[0]):
+        if not community[i] and (lead < 0 or budget[i] > budget[lead]):
+            lead = i
+    if lead < 0:
+        lead = 0
+        for i in range(budget.shape[0]):
+            if budget[i] > budget[lead]:
+                lead = i
+    return lead
 
 
-def authority(active: np.ndarray, community: np.ndarray, mode: str, community_share: float,
-              lead_share: float, lead: int) -> np.ndarray:
-    """Formal decision authority of each member; sums to 1 over active members."""
-    weights = np.zeros(active.size)
-    community_members = active & community
-    institutions = active & ~community
-    n_community = int(community_members.sum())
-    n_institutions = int(institutions.sum())
-    if n_community == 0 and n_institutions == 0:
-        return weights
+@rule
+def community_share_held(n_community: int, n_institutions: int, community_share: float) -> float:
+    """The share of authority the community's organizations hold together: all of it if only they are left,
+    none if none of them is."""
     if n_community == 0:
-        community_share = 0.0
-    elif n_institutions == 0:
-        community_share = 1.0
-    weights[community_members] = community_share / max(n_community, 1)
-    institutional_share = 1.0 - community_share
-    if mode == "lead_agency" and institutions[lead] and n_institutions > 1:
-        weights[institutions] = institutional_share * (1.0 - lead_share) / (n_institutions - 1)
-        weights[lead] = institutional_share * lead_share
-    elif n_institutions:
-        weights[institutions] = institutional_share / n_institutions
-    return weights
+        return 0.0
+    if n_institutions == 0:
+        return 1.0
+    return community_share
 
 
-def voice(weights: np.ndarray, active: np.ndarray) -> np.ndarray:
+@rule
+def authority(is_community: bool, is_lead: bool, lead_splits: bool, held_share: float, lead_share: float,
+              n_community: int, n_institutions: int) -> float:
+    """Formal decision authority of one active member; the authorities of all active members sum to 1.
+
+    ``lead_splits``: a lead agency governs, it is still an active member and not the only institution; then
+    the lead holds ``lead_share`` of the institutions' part and the other institutions split the rest.
+    """
+    if is_community:
+        return held_share / n_community
+    institutional = 1.0 - held_share
+    if lead_splits:
+        if is_lead:
+            return institutional * lead_share
+        return institutional * (1.0 - lead_share) / (n_institutions - 1)
+    return institutional / n_institutions
+
+
+@rule
+def lead_splits_authority(mode: int, lead_active: bool, lead_is_community: bool, n_institutions: int) -> bool:
+    """Whether a lead agency holds a share of its own (if it leaves, the institutions split equally)."""
+    return mode == LEAD_AGENCY and lead_active and not lead_is_community and n_institutions > 1
+
+
+@rule
+def authorities(active, community, budget, mode: int, community_share: float, lead_share: float, out) -> int:
+    """Every member's formal authority into ``out`` (0 for those who left); returns the number of active members."""
+    n = active.shape[0]
+    n_active = 0
+    n_community = 0
+    for i in range(n):
+        if active[i]:
+            n_active += 1
+            if community[i]:
+                n_community += 1
+    n_institutions = n_active - n_community
+    lead = lead_agency(budget, community)
+    held = community_share_held(n_community, n_institutions, community_share)
+    splits = lead_splits_authority(mode, active[lead], community[lead], n_institutions)
+    for i in range(n):
+        out[i] = (authority(community[i], i == lead, splits, held, lead_share, n_community, n_institutions)
+                  if active[i] else 0.0)
+    return n_active
+
+
+@rule
+def voice(authority: float, n_active: int) -> float:
     """Authority relative to an equal share, capped at 1 (a full equal say)."""
-    n_active = int(active.sum())
-    return np.where(active, np.minimum(weights * n_active, 1.0), 0.0)
+    return min(authority * n_active, 1.0)
 
 
-def deliberation(voices: np.ndarray, community: np.ndarray, capacity: np.ndarray, inclusion_cost: float, mode: str) -> float:
-    """Voices at the table, counting the extra time inclusion of community voices takes.
+@rule
+def deliberation_weight(voice: float, is_community: bool, capacity: float, inclusion_cost: float) -> float:
+    """How much one voice weighs at the table.
 
     A community voice weighs ``1 + inclusion_cost * (1 - capacity)``: orientation,
     translation and different ways of knowing take time, less of it as the
-    organization's capacity grows through taking part. Under a lead agency the
-    lead prepares decisions, so every voice at the table weighs half. If the lead
-    agency leaves, authority is split among the remaining institutions equally.
+    organization's capacity grows through taking part.
     """
-    weighted = float(np.sum(voices * (1.0 + inclusion_cost * community * (1.0 - capacity))))
-    return 0.5 * weighted if mode == "lead_agency" else weighted
+    in_community = 1.0 if is_community else 0.0
+    return voice * (1.0 + inclusion_cost * in_community * (1.0 - capacity))
 
 
-def decision_efficiency(voices_at_table: float, deliberation_capacity: float, backbone_staffed: bool) -> float:
-    """Share of work time not lost to deciding: 1 / (1 + (voices / capacity)^2).
+@rule
+def voices_at_table(weighted_voices: float, mode: int) -> float:
+    """The summed deliberation weights, halved under a lead agency (the lead prepares decisions)."""
+    return LEAD_AGENCY_DELIBERATION * weighted_voices if mode == LEAD_AGENCY else weighted_voices
+
+
+@rule
+def backbone_staffed(mode: int, funded: bool, backbone_share: float) -> bool:
+    """A backbone has dedicated staff only while grant money pays for them."""
+    return mode == BACKBONE and funded and backbone_share > 0
+
+
+@rule
+def decision_efficiency(voices_at_table: float, deliberation_capacity: float, staffed: bool) -> float:
+    """Share of work time not lost to deciding: ``1 / (1 + (voices / capacity)^2)``.
 
     A staffed backbone convenes and prepares, so the table holds half again as many voices.
     """
-    capacity = deliberation_capacity * (1.5 if backbone_staffed else 1.0)
-    return 1.0 / (1.0 + (voices_at_table / capacity) ** 2)
+    capacity = deliberation_capacity * (BACKBONE_DELIBERATION if staffed else 1.0)
+    crowding = voices_at_table / capacity
+    return 1.0 / (1.0 + crowding * crowding)
 
 
-def meeting_load(voices_heard: float, meeting_time: float, backbone_staffed: bool) -> float:
+@rule
+def meeting_load(voices_heard: float, meeting_time: float, staffed: bool) -> float:
     """Staff time each member spends in meetings per month, per voice heard; a backbone's staff carry half of it."""
-    return meeting_time * voices_heard * (0.5 if backbone_staffed else 1.0)
+    return meeting_time * voices_heard * (BACKBONE_MEETING_SHARE if staffed else 1.0)
 
 
-def exclusion(voices: np.ndarray, active: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """Members left out of this month's decision: chance ``1 - voice``."""
-    return active & (draws < 1.0 - voices)
+@rule
+def exclusion_chance(voice: float) -> float:
+    """Chance an active member is left out of this month's decision: ``1 - voice``."""
+    return 1.0 - voice
 
 
+@rule
 def exclusion_trust_loss(exclusion_loss: float, mutual_respect: float) -> float:
     """Trust an excluded member loses in the deciders: mutual respect reveals and heals the hurt (seed 000)."""
     return exclusion_loss * (1.0 - mutual_respect)
 
 
-def dominance(weights: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """How much each member is one of the deciders: authority above an equal share, scaled so the top is 1."""
-    n_active = int(active.sum())
-    if n_active == 0:
-        return np.zeros_like(weights)
-    excess = np.where(active, np.maximum(weights - 1.0 / n_active, 0.0), 0.0)
-    top = excess.max()
-    return excess / top if top > 0 else excess
+@rule
+def authority_excess(authority: float, n_active: int) -> float:
+    """Authority above an equal share; divided by the largest excess it is how much a member is one of the deciders."""
+    return max(authority - 1.0 / n_active, 0.0)
+
+
+@rule
+def community_power_share(held_power: float, other_power: float) -> float:
+    """The community's share of decision power, where power is authority used with capacity."""
+    total = held_power + other_power  # summed this way the share cannot round above 1
+    return held_power / total if total > 0 else 0.0

@@ -1,4 +1,4 @@
-"""Why members stay or walk away, and when the partnership has collapsed.
+"""Why members stay or walk away, and when the partnership has collapsed (ODD 7.8).
 
 Sources: collaboration means sharing risks, responsibilities, resources and
 rewards (seed 000); every relationship costs staff time; funders' money draws
@@ -17,47 +17,68 @@ walk away with chance ``leave_rate``. Fewer active members than
 
 from __future__ import annotations
 
-import numpy as np
+from sim.jit import rule
 
 INSTITUTION_STAKE = 1.0 / 3.0
-CAUSE_TRUST = "trust broke down"
-CAUSE_FUNDING = "funding ended with no way to sustain"
-CAUSE_WALKED = "members walked away"
+# Codes into sim.state.COLLAPSE_CAUSES.
+CAUSE_TRUST, CAUSE_FUNDING, CAUSE_WALKED = 0, 1, 2
 # Mean trust among the last members below which a collapse is put down to trust.
 TRUST_BREAKDOWN = 0.25
 
 
-def satisfaction_now(level: np.ndarray, capacity: np.ndarray, desire: np.ndarray, typical_desire: float,
-                     voices: np.ndarray, grant_time: np.ndarray,
-                     outcome: float, community: np.ndarray, load: np.ndarray, budget: np.ndarray, letdowns: np.ndarray,
-                     work_per_level: np.ndarray, partners_possible: int, tie_value: float, voice_value: float,
-                     funding_value: float, outcome_value: float, time_value: float, letdown_value: float) -> np.ndarray:
+@rule
+def typical_desire(self_selection: float) -> float:
+    """Mean desire of members who join on their own terms (uniform above ``self_selection``)."""
+    return (1.0 + self_selection) / 2.0
+
+
+@rule
+def tie_work_worth(work_at_levels_times_capacity: float, partners_possible: int) -> float:
+    """What an organization's ties give it: the raw joint work of each tie times the partner's capacity, per
+    possible partner."""
+    return work_at_levels_times_capacity / max(partners_possible, 1)
+
+
+@rule
+def satisfaction_now(tie_work: float, desire: float, typical_desire: float, is_community: bool, outcome: float,
+                     voice: float, grant_time: float, load: float, budget: float, letdowns: int,
+                     partners_possible: int, tie_value: float, voice_value: float, funding_value: float,
+                     outcome_value: float, time_value: float, letdown_value: float) -> float:
     """This month's balance of what membership gives an organization and what it costs.
 
-    ``letdowns[i]`` counts the commitments partners broke to i this month.
-    ``desire[i]`` (0..1) is how much i wants to work with others at all: it
-    scales the worth of joint work and outcomes, relative to ``typical_desire``,
-    the mean desire of members who join on their own terms.
+    ``letdowns`` counts the commitments partners broke to it this month. ``desire``
+    (0..1) is how much it wants to work with others at all: it scales the worth of
+    joint work and outcomes, relative to ``typical_desire``.
     """
-    tied = level >= 0
-    tie_work = np.where(tied, work_per_level[np.where(tied, level, 0)], 0.0) @ capacity / max(partners_possible, 1)
-    stake = np.where(community, 1.0, INSTITUTION_STAKE)
+    stake = 1.0 if is_community else INSTITUTION_STAKE
     intrinsic = desire / typical_desire
-    return (intrinsic * (tie_value * tie_work + outcome_value * stake * outcome) + voice_value * voices
-            + funding_value * grant_time / np.maximum(budget, 1e-9)
-            - time_value * load / np.maximum(budget, 1e-9) - letdown_value * letdowns / max(partners_possible, 1))
+    per_budget = max(budget, 1e-9)
+    return (intrinsic * (tie_value * tie_work + outcome_value * stake * outcome) + voice_value * voice
+            + funding_value * grant_time / per_budget
+            - time_value * load / per_budget - letdown_value * letdowns / max(partners_possible, 1))
 
 
-def running_satisfaction(previous: np.ndarray, now: np.ndarray, memory: float, active: np.ndarray) -> np.ndarray:
-    return np.where(active, memory * previous + (1.0 - memory) * now, previous)
+@rule
+def running_satisfaction(previous: float, now: float, memory: float) -> float:
+    """Satisfaction remembered: ``memory`` of the old, the rest this month's."""
+    return memory * previous + (1.0 - memory) * now
 
 
-def leaving(satisfaction: np.ndarray, active: np.ndarray, leave_rate: float, draws: np.ndarray) -> np.ndarray:
-    return active & (satisfaction < 0.0) & (draws < leave_rate)
+@rule
+def leave_chance(satisfaction: float, leave_rate: float) -> float:
+    """Chance a member walks away this month: ``leave_rate`` while its running satisfaction is below zero."""
+    return leave_rate if satisfaction < 0.0 else 0.0
 
 
-def collapse_cause(mean_trust: float, funded: bool) -> str:
-    """Why the partnership fell below its minimum membership."""
+@rule
+def collapsed(remaining: int, min_members: int) -> bool:
+    """Fewer active members than ``min_members`` is collapse."""
+    return remaining < min_members
+
+
+@rule
+def collapse_cause(mean_trust: float, funded: bool) -> int:
+    """Why the partnership fell below its minimum membership (a code into ``sim.state.COLLAPSE_CAUSES``)."""
     if mean_trust < TRUST_BREAKDOWN:
         return CAUSE_TRUST
     if not funded:

@@ -1,4 +1,4 @@
-"""The three basic goals as phases, and scale only through the public sector.
+"""The three basic goals as phases, and scale only through the public sector (ODD 7.6, 7.7).
 
 Sources: needs and resources assessment, innovation and demonstration, policy
 advocacy and systems change; going to scale "can only be done through the
@@ -18,54 +18,60 @@ scale. With no advocacy or no receptivity there is no path to scale.
 
 from __future__ import annotations
 
-import numpy as np
+from sim.jit import rule
 
 ASSESSMENT, DEMONSTRATION, ADVOCACY, SCALE = 0, 1, 2, 3
+# Collective impact conditions at their fullest add half again (seed 003).
+CI_BOOST = 0.5
+# Advocacy counts half even with no organizing power behind it (seed 002).
+ORGANIZING_BASE = 0.5
 
 
-def joint_work(level: np.ndarray, capacity: np.ndarray, effort: np.ndarray, work_per_level: np.ndarray,
-               pairs_possible: int, efficiency: float) -> float:
-    """The partnership's joint work this month.
+@rule
+def work_at_level(level: int, joint_work: tuple, mutually_reinforcing: float) -> float:
+    """Joint work a tie yields at its level; mutually reinforcing activities add to every level above networking."""
+    if level == 0:
+        return joint_work[0] * 1.0
+    return joint_work[level] * (1.0 + CI_BOOST * mutually_reinforcing)
 
-    ``effort[i]`` (0..1) is the share of what its ties ask that i can staff:
-    an over-extended organization gives each tie less, and a pair works at the
-    pace of its more stretched side.
-    """
-    tied = np.triu(level >= 0, k=1)
-    if pairs_possible <= 0 or not tied.any():
+
+@rule
+def pair_work(work_at_level: float, capacity_i: float, capacity_j: float, effort_i: float, effort_j: float) -> float:
+    """One tie's joint work: its level's yield, the pair's mean capacity, at the pace of its more stretched side."""
+    return work_at_level * 0.5 * (capacity_i + capacity_j) * min(effort_i, effort_j)
+
+
+@rule
+def joint_work(pair_work_sum: float, tied_pairs: int, pairs_possible: int, efficiency: float) -> float:
+    """The partnership's joint work: the pairs' work over all the pairs it started with, times decision efficiency."""
+    if pairs_possible <= 0 or tied_pairs == 0:
         return 0.0
-    rows, cols = np.nonzero(tied)
-    per_pair = (work_per_level[level[rows, cols]] * 0.5 * (capacity[rows] + capacity[cols])
-                * np.minimum(effort[rows], effort[cols]))
-    return efficiency * float(per_pair.sum()) / pairs_possible
+    return efficiency * pair_work_sum / pairs_possible
 
 
-def organizing_power(capacity: np.ndarray, voices: np.ndarray, community: np.ndarray, active: np.ndarray,
-                     community_start: int) -> float:
-    """Community organizing power, 0..1: the capacity and voice of the community's own organizations."""
+@rule
+def organizing_power(community_capacity_voice: float, community_start: int) -> float:
+    """Community organizing power, 0..1: the capacity times voice of the community's own active organizations,
+    over the number it started with."""
     if community_start == 0:
         return 0.0
-    return float(np.sum(np.where(active & community, capacity * voices, 0.0))) / community_start
+    return community_capacity_voice / community_start
 
 
-def community_reach(voices: np.ndarray, community: np.ndarray, active: np.ndarray, community_start: int,
-                    floor: float) -> float:
+@rule
+def reach_from_engagement(engaged_voices: float, community_start: int, floor: float) -> float:
     """How far the program reaches the community, ``floor`` .. 1.
 
     Residents are producers of outcomes, not only clients (seed 003): the work
     reaches the community through its own organizations, in proportion to
-    their say. Without them, institutions reach only ``floor`` of it.
+    their say (``engaged_voices``: the summed voices of its active organizations).
+    Without them, institutions reach only ``floor`` of it.
     """
-    engaged = float(np.sum(np.where(active & community, voices, 0.0)))
-    return reach_from_engagement(engaged, community_start, floor)
-
-
-def reach_from_engagement(engaged_voices: float, community_start: int, floor: float) -> float:
-    """:func:`community_reach` from the summed voices of the active community organizations."""
     engaged = engaged_voices / community_start if community_start else 0.0
     return floor + (1.0 - floor) * engaged
 
 
+@rule
 def advance(phase: int, assessment: float, evidence: float, policy: float, work: float, advocacy: float,
             organizing: float, measurement: float, assessment_work: float, demonstration_work: float):
     """Progress of the goals this month: ``(phase, assessment, evidence, policy, program_work)``.
@@ -74,42 +80,28 @@ def advance(phase: int, assessment: float, evidence: float, policy: float, work:
     after), the rest going to assessment or advocacy.
     """
     program_work = 0.0
+    boost = 1.0 + CI_BOOST * measurement
     if phase == ASSESSMENT:
         assessment += work
         if assessment >= assessment_work:
             phase = DEMONSTRATION
     elif phase == DEMONSTRATION:
-        evidence += work * (1.0 + 0.5 * measurement)
+        evidence += work * boost
         program_work = work
         if evidence >= demonstration_work and advocacy > 0:
             phase = ADVOCACY
     elif phase == ADVOCACY:
         program_work = work * (1.0 - advocacy)
-        evidence += program_work * (1.0 + 0.5 * measurement)
-        policy += work * advocacy * (0.5 + organizing) * (1.0 + 0.5 * measurement)
+        evidence += program_work * boost
+        policy += work * advocacy * (ORGANIZING_BASE + organizing) * boost
     else:
         # At scale the policy is won: all the work goes to the program again.
         program_work = work
-        evidence += work * (1.0 + 0.5 * measurement)
+        evidence += work * boost
     return phase, assessment, evidence, policy, program_work
 
 
-def month_of_goals(pship, work: float, organizing: float, params, adoption_draw: float, month: int):
-    """This month's progress on the goals and the public sector's adoption draw.
-
-    Returns ``(phase, assessment, evidence, policy, program_work, scale_step)``.
-    """
-    part = params.partnership
-    phase, assessment, evidence, policy, program_work = advance(
-        pship.phase, pship.assessment, pship.evidence, pship.policy, work, part.advocacy, organizing,
-        params.collective_impact.shared_measurement, part.assessment_work, part.demonstration_work)
-    scale_step = pship.scale_step
-    if adoption_draw < adoption_chance(phase, policy, part.policy_work, params.public_sector.receptivity,
-                                       params.public_sector.adoption_rate):
-        phase, scale_step = SCALE, month
-    return phase, assessment, evidence, policy, program_work, scale_step
-
-
+@rule
 def adoption_chance(phase: int, policy: float, policy_work: float, receptivity: float, adoption_rate: float) -> float:
     """Monthly chance the public sector takes the innovation to scale."""
     if phase != ADVOCACY:
@@ -117,6 +109,7 @@ def adoption_chance(phase: int, policy: float, policy_work: float, receptivity: 
     return receptivity * adoption_rate * min(1.0, policy / policy_work)
 
 
+@rule
 def updated_outcome(outcome: float, program_work: float, reach: float, scaled: bool, outcome_gain: float,
                     outcome_decay: float, public_upkeep: float) -> float:
     """Community-wide outcome, 0..1: program work (as far as it reaches the community) and, at scale,

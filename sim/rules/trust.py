@@ -1,4 +1,4 @@
-"""Trust: slow to build through kept commitments, quick to fall on broken ones.
+"""Trust: slow to build through kept commitments, quick to fall on broken ones (ODD 7.4).
 
 Sources: trust grows through kept commitments, shared information and small
 joint wins, and falls fast on broken promises, exclusion and over-promising
@@ -14,37 +14,31 @@ with a probability set by its level; j's kept commitment to i raises
 
 from __future__ import annotations
 
-import numpy as np
+from sim.jit import rule
+
+# A culture of learning from failure halves the trust a broken commitment costs, at its fullest (seed 003).
+LEARNING_RELIEF = 0.5
 
 
-def keep_probability(reliability: float, strain: np.ndarray, gap: np.ndarray) -> np.ndarray:
-    """``p[i, j]``: chance i keeps its commitment to j.
+@rule
+def interaction_chance(interaction_rate: float, continuous_communication: float) -> float:
+    """Chance a tied pair exchanges commitments this month: its level's rate, raised by continuous communication."""
+    return min(interaction_rate * (1.0 + continuous_communication), 1.0)
 
-    ``strain[i]`` is what i has promised over the time it has to deliver (its
-    load over its time budget, times the funder's expectation ratio): above 1
-    it keeps a commitment with chance ``reliability / strain``.
-    ``gap[i, j]`` (0..1) is how far the pair's level demands more trust or turf
-    than i gives j: that share of its commitments is hedged and broken.
+
+@rule
+def commitment_gap(trust_required: float, turf_required: float, mutual_trust: float, willingness: float) -> float:
+    """How far the pair's level demands more trust or turf than i gives j, as a fraction of the demand (0..1).
+
+    Judged against what the level really demands, whatever a mandate let the pair skip.
     """
-    return reliability / np.maximum(strain, 1.0)[:, None] * (1.0 - gap)
+    trust_gap = max(trust_required - mutual_trust, 0.0) / trust_required if trust_required > 0 else 0.0
+    turf_gap = max(turf_required - willingness, 0.0) / turf_required if turf_required > 0 else 0.0
+    return max(trust_gap, turf_gap)
 
 
-def commitment_gap(level: np.ndarray, mutual_trust: np.ndarray, willingness: np.ndarray,
-                   trust_required: np.ndarray, turf_required: np.ndarray) -> np.ndarray:
-    """How far the level's demands exceed what i offers j, as a fraction of the demand (0..1).
-
-    ``trust_required`` and ``turf_required`` have one entry per level, networking first.
-    """
-    tied = level >= 0
-    safe_level = np.where(tied, level, 0)
-    need_trust = trust_required[safe_level]
-    need_turf = turf_required[safe_level]
-    trust_gap = np.where(need_trust > 0, np.maximum(need_trust - mutual_trust, 0.0) / np.where(need_trust > 0, need_trust, 1.0), 0.0)
-    turf_gap = np.where(need_turf > 0, np.maximum(need_turf - willingness, 0.0) / np.where(need_turf > 0, need_turf, 1.0), 0.0)
-    return np.where(tied, np.maximum(trust_gap, turf_gap), 0.0)
-
-
-def hedged(gap: np.ndarray | float, same_standards: float):
+@rule
+def hedged(gap: float, same_standards: float) -> float:
     """The part of a commitment gap that is hedged: holding everyone to the same standard calls out the rest.
 
     Source: "hold everyone accountable to the same standard" (seed 003).
@@ -52,25 +46,46 @@ def hedged(gap: np.ndarray | float, same_standards: float):
     return gap * (1.0 - same_standards)
 
 
-def commitment_outcomes(interacting: np.ndarray, keep_prob: np.ndarray, keep_draws: np.ndarray):
-    """``(kept, broken)`` boolean matrices; ``kept[i, j]``: i kept a commitment to j this month."""
-    keeps = keep_draws < keep_prob
-    return interacting & keeps, interacting & ~keeps
+@rule
+def keep_probability(reliability: float, strain: float, gap: float) -> float:
+    """Chance i keeps its commitment to j.
 
-
-def updated_trust(trust: np.ndarray, kept: np.ndarray, broken: np.ndarray, gain: float, loss: float,
-                  excluded: np.ndarray, dominance: np.ndarray, exclusion_loss: float,
-                  rivals: np.ndarray, rivalry_loss: float) -> np.ndarray:
-    """New trust from the old: partners' kept and broken commitments, exclusion, and rivalry.
-
-    ``kept[j, i]`` changes ``trust[i, j]``, hence the transposes. An excluded
-    member i loses ``exclusion_loss * dominance[j]`` of its trust in each
-    decider j. Rival pairs (``rivals`` symmetric) each lose ``rivalry_loss``.
+    ``strain`` is what i has promised over the time it has to deliver (its load
+    over its time budget, times the funder's expectation ratio): above 1 it
+    keeps a commitment with chance ``reliability / strain``. ``gap`` (0..1) is the
+    hedged share of its commitments, broken.
     """
-    kept_by_partner = kept.T
-    broken_by_partner = broken.T
-    new = trust + gain * (1.0 - trust) * kept_by_partner - loss * trust * broken_by_partner
-    new = new * (1.0 - exclusion_loss * excluded[:, None] * dominance[None, :])
-    new = new * (1.0 - rivalry_loss * rivals)
-    np.fill_diagonal(new, 0.0)
-    return np.clip(new, 0.0, 1.0)
+    return reliability / max(strain, 1.0) * (1.0 - gap)
+
+
+@rule
+def breach_loss(loss: float, learning_culture: float) -> float:
+    """Fraction of trust one broken commitment costs; a culture of learning from failure softens it."""
+    return loss * (1.0 - LEARNING_RELIEF * learning_culture)
+
+
+@rule
+def updated_trust(trust: float, kept_by_partner: bool, broken_by_partner: bool, gain: float, loss: float,
+                  exclusion_hit: float, rivals: bool, rivalry_loss: float) -> float:
+    """i's new trust in j from the old: j's kept or broken commitment to i, exclusion, and rivalry.
+
+    A kept commitment closes ``gain`` of the distance to full trust, a broken one
+    costs ``loss`` of the trust there is. ``exclusion_hit`` is the share of its trust
+    in j that i loses for being left out of a decision j dominated
+    (:func:`sim.rules.governance.exclusion_trust_loss` times j's dominance, 0 if i
+    was not excluded). Rivals for the same grant lose ``rivalry_loss`` of their trust.
+    """
+    kept = 1.0 if kept_by_partner else 0.0
+    broken = 1.0 if broken_by_partner else 0.0
+    rival = 1.0 if rivals else 0.0
+    new = trust + gain * (1.0 - trust) * kept - loss * trust * broken
+    new = new * (1.0 - exclusion_hit)
+    new = new * (1.0 - rivalry_loss * rival)
+    return min(max(new, 0.0), 1.0)
+
+
+@rule
+def rivalry_chance(same_sector: bool, competition: float) -> float:
+    """Chance two active members compete for the same grant this month: same-sector pairs, in a competitive,
+    isolated-impact funding climate (seed 003)."""
+    return competition if same_sector else 0.0
