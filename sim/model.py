@@ -14,11 +14,11 @@ import mesa
 import numpy as np
 
 from sim.agents import Organization
-from sim.month import block_size, run_months, step_once
+from sim.month import run_months, step_once
 from sim.packed import pack
 from sim.params import Params
 from sim.record import Recorder, start_row, summarize
-from sim.state import initial_state
+from sim.state import State, initial_state
 
 
 class PartnershipModel(mesa.Model):
@@ -33,10 +33,13 @@ class PartnershipModel(mesa.Model):
         self.params = params
         self.packed = pack(params)
         self.scenario_name = scenario
-        self.state = initial_state(params, self.rng)
+        self.start_from(initial_state(params, self.rng))
         self.organizations = [Organization(self, index) for index in range(self.state.count)]
-        self.recorder = Recorder(params.steps)
-        state = self.state
+
+    def start_from(self, state: State) -> None:
+        """Make ``state`` the partnership's month 0 (the model's record restarts from it)."""
+        self.state = state
+        self.recorder = Recorder(self.params.steps)
         start_row(self.recorder.records[0], state.orgs, state.pairs, state.partnerships, self.packed,
                   self.recorder.first_at_level)
         self.recorder.filled = 1
@@ -48,8 +51,7 @@ class PartnershipModel(mesa.Model):
             return
         self.month += 1
         state = self.state
-        draws = self.rng.random(block_size(state.count))
-        step_once(state.orgs, state.pairs, state.partnerships, self.packed, draws, self.month, self.recorder.records,
+        step_once(state.orgs, state.pairs, state.partnerships, self.packed, self.rng, self.month, self.recorder.records,
                   self.recorder.first_at_level)
         self.recorder.filled = self.month + 1
         if self.month >= self.params.steps:

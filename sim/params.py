@@ -413,8 +413,9 @@ def _resolve_power_sharing(data: dict, source: str) -> dict:
 
 
 def to_dict(params) -> dict:
-    """Plain nested dict of a parameter tree (JSON- and TOML-friendly)."""
-    return dataclasses.asdict(params)
+    """Plain nested dict of a parameter tree (JSON- and TOML-friendly: lists where the parameters hold tuples)."""
+    return dataclasses.asdict(params, dict_factory=lambda items: {k: list(v) if isinstance(v, tuple) else v
+                                                                  for k, v in items})
 
 
 def describe(cls=Params, prefix: str = ""):

@@ -43,58 +43,21 @@ SUMMARY_KEYS = (
 
 
 @rule
-def _pairwise(a):
-    """``a.sum()`` exactly as numpy forms it for a contiguous float64 array (pairwise, 8 accumulators, blocks of 128)."""
-    n = a.shape[0]
-    if n < 8:
-        res = 0.0
-        for i in range(n):
-            res += a[i]
-        return res
-    if n <= 128:
-        r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
-        i = 8
-        stop = n - n % 8
-        while i < stop:
-            r0 += a[i]
-            r1 += a[i + 1]
-            r2 += a[i + 2]
-            r3 += a[i + 3]
-            r4 += a[i + 4]
-            r5 += a[i + 5]
-            r6 += a[i + 6]
-            r7 += a[i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(a[:n2]) + _pairwise(a[n2:])
-
-
-@rule
 def power_share(orgs, p) -> float:
     """The community's share of decision power now: authority used with capacity."""
     n = orgs.active.shape[0]
     authority = np.empty(n)
     governance.authorities(orgs.active, orgs.community, orgs.budget, p.mode, p.community_share, p.lead_share,
                            authority)
-    held = np.empty(n)
-    rest = np.empty(n)
-    n_held = 0
-    n_rest = 0
+    held = 0.0
+    rest = 0.0
     for i in range(n):
-        power = authority[i] * orgs.capacity[i] if orgs.active[i] else 0.0
-        if orgs.community[i]:
-            held[n_held] = power
-            n_held += 1
-        else:
-            rest[n_rest] = power
-            n_rest += 1
-    return governance.community_power_share(_pairwise(held[:n_held]), _pairwise(rest[:n_rest]))
+        if orgs.active[i]:
+            if orgs.community[i]:
+                held += authority[i] * orgs.capacity[i]
+            else:
+                rest += authority[i] * orgs.capacity[i]
+    return governance.community_power_share(held, rest)
 
 
 @rule
@@ -104,38 +67,30 @@ def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
     n = orgs.active.shape[0]
     trust, level = pairs.trust, pairs.level
     row[C_STEP] = step
-    if n * (n - 1) > 0:
-        off = np.empty(n * (n - 1))
-        count = 0
-        for i in range(n):
-            for j in range(n):
-                if i != j:
-                    off[count] = trust[i, j]
-                    count += 1
-        row[C_TRUST] = _pairwise(off) / count
-    else:
-        row[C_TRUST] = np.nan
-    shared = np.empty(n * (n - 1) // 2)
+    trust_sum = 0.0
+    shared_sum = 0.0
     counts = np.zeros(4)
-    count = 0
     for i in range(n):
         for j in range(i + 1, n):
+            trust_sum += trust[i, j] + trust[j, i]
             lv = level[i, j]
-            value = 0.0
             if lv != NO_TIE:
                 counts[lv] += 1
-                value = continuum.shared_turf(
+                shared_sum += continuum.shared_turf(
                     lv, continuum.mutual(continuum.willingness(trust[i, j], orgs.guarding[i], orgs.identity[i]),
                                          continuum.willingness(trust[j, i], orgs.guarding[j], orgs.identity[j])),
                     continuum.turf_needed(lv, p.turf_required, 0.0))
-            shared[count] = value
-            count += 1
+    pairs_possible = n * (n - 1) // 2
+    row[C_TRUST] = trust_sum / (2 * pairs_possible) if pairs_possible else np.nan
     for lv in range(4):
         row[C_NETWORKING + lv] = counts[lv]
         if counts[lv] > 0 and first_at_level[lv] == NONE:
             first_at_level[lv] = step
-    row[C_CAPACITY] = _pairwise(orgs.capacity) / n
-    row[C_TURF] = _pairwise(shared) / count if count else 0.0
+    capacity_sum = 0.0
+    for i in range(n):
+        capacity_sum += orgs.capacity[i]
+    row[C_CAPACITY] = capacity_sum / n
+    row[C_TURF] = shared_sum / pairs_possible if pairs_possible else 0.0
     row[C_PHASE] = ps.phase[k]
     row[C_OUTCOME] = ps.outcome[k]
     row[C_POWER] = power_share(orgs, p)

@@ -66,3 +66,10 @@ def run(scenario: str | Path | Params, seed: int | None = None, steps: int | Non
     model = PartnershipModel(params, scenario=name)
     model.finish()
     return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary())
+
+
+def warm_up() -> None:
+    """Load (or compile) the compiled month, record and region kernels with a tiny run of each."""
+    run("baseline", steps=2, overrides={"organizations.count": 3, "partnership.min_members": 2})
+    run("region", steps=2, overrides={"ecosystem.organizations": 20, "ecosystem.neighbourhood_size": 10,
+                                      "organizations.count": 3, "partnership.min_members": 2})

@@ -24,8 +24,8 @@ def section_strategy(cls):
             out[f.name] = st.integers(m["low"], m["high"])
         elif tp is float:
             out[f.name] = st.floats(m["low"], m["high"])
-        elif tp is list:
-            integral = all(isinstance(x, int) for x in f.default_factory())
+        elif tp is tuple:
+            integral = all(isinstance(x, int) for x in f.default)
             element = st.integers(m["low"], m["high"]) if integral else st.floats(m["low"], m["high"])
             out[f.name] = st.lists(element, min_size=m["length"], max_size=m["length"]).map(sorted)
     return st.fixed_dictionaries(out)

@@ -273,7 +273,7 @@ def test_ints_accepted_in_float_lists():
     low = meta(key)["low"]
     params = P.from_dict(nest(key, [int(low)] * meta(key)["length"]))
     assert all(isinstance(x, float) for x in params.continuum.trust_required)
-    assert params.continuum.trust_required == [float(low)] * meta(key)["length"]
+    assert params.continuum.trust_required == (float(low),) * meta(key)["length"]
 
 
 @pytest.mark.parametrize("key", ["steps", "organizations.count", "trust.gain", "funding.expectation_ratio"])

@@ -42,7 +42,6 @@ from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 from sim.model import PartnershipModel
 from sim.classroom.narrative import Chronicle, side_name, side_title
 from sim.params import LEVELS, PHASES, SECTORS, POWER_SHARING_PRESETS
-from sim.record import Recorder
 from sim.scenarios import load_scenario, with_overrides
 
 # Sectors: community sectors in warm colours, institutions in cool ones (Okabe-Ito, colour-blind safe).
@@ -133,9 +132,7 @@ class ClassroomModel(mesa.Model):
         """Make sure both sides start from the very same organizations and trust."""
         first, second = (side.model for side in self.sides)
         if not same_start(first.state, second.state):
-            second.state = first.state.copy()
-            second.recorder = Recorder(second.params.steps, kernel=second.kernel)
-            second.recorder.record(0, second.state, second.params, None)
+            second.start_from(first.state.copy())
             self.sides[1].chronicle = Chronicle(second)
 
     @property

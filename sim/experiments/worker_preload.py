@@ -1,7 +1,10 @@
 """Imported once by the process pool's forkserver, so that every worker it forks starts with the model and
-its compiled kernels already loaded (instead of each worker importing numba and loading the kernels again)."""
+its compiled kernels already loaded (instead of each worker loading numba and the kernels again)."""
 
 import sim.experiments.execute  # noqa: F401  (the model, through sim.run)
-from sim.step import numba_problem
+from sim.run import warm_up
 
-numba_problem()  # loads numba and the cached kernels, or records why it cannot; never raises
+try:
+    warm_up()  # loads the cached kernels (compiling them on a machine's first run)
+except Exception:  # noqa: BLE001  a worker that meets the same problem reports it with its run
+    pass

@@ -10,16 +10,17 @@ outcome. It restates no rule.
 from __future__ import annotations
 
 from sim.jit import kernel
-from sim.month import block_size, month, outcome_only
+from sim.month import month, outcome_only
 from sim.record import record_row, repeat_row
 from sim.state import OrgState, PairState
 
 
 @kernel
 def region_month(live, dissolved, org_start, pair_start, rec_start, formed_step, orgs, trust, level, months_at, ps,
-                 records, first_at_level, p, draws, draw_start, region_step, facts):
-    """Region month ``region_step`` of each partnership ``live[i]`` (its draws at ``draws[draw_start[i]:]``) and of
-    each dissolved one, in place; ``facts[i]`` gets live partnership ``i``'s month facts (:data:`sim.record.FACTS`)."""
+                 records, first_at_level, p, rng, region_step, facts):
+    """Region month ``region_step`` of each partnership ``live[i]``, one after another in the order they formed,
+    drawing from the region's generator ``rng``, and of each dissolved one, in place; ``facts[i]`` gets live
+    partnership ``i``'s month facts (:data:`sim.record.FACTS`)."""
     for i in range(live.size):
         k = live[i]
         o0 = org_start[k]
@@ -33,8 +34,7 @@ def region_month(live, dissolved, org_start, pair_start, rec_start, formed_step,
         pairs = PairState(trust[p0:p0 + nn].reshape((n, n)), level[p0:p0 + nn].reshape((n, n)),
                           months_at[p0:p0 + nn].reshape((n, n)))
         step = region_step - formed_step[k]
-        d0 = draw_start[i]
-        month(members, pairs, ps, k, p, draws[d0:d0 + block_size(n)], step, facts[i])
+        month(members, pairs, ps, k, p, rng, step, facts[i])
         record_row(records[rec_start[k] + step], step, members, pairs, ps, k, p, facts[i], first_at_level[k])
 
     # Dissolved partnerships have no members: only the community outcome moves. Their row repeats the

@@ -2,7 +2,7 @@
 
 The region's organizations and who knows whom (:mod:`sim.region.network`, dense or
 edge arrays by size) belong to the model. Each partnership is the model of
-:mod:`sim.step` on its members: its own small dense pair arrays, its own grant
+:mod:`sim.month` on its members: its own small dense pair arrays, its own grant
 clock, phases and record, kept with all the others in one table of flat arrays
 (:class:`sim.region.table.PartnershipTable`) so that one compiled call takes all their
 months. A month, in order (docs/ODD.md, "A region's month"):
@@ -11,9 +11,8 @@ months. A month, in order (docs/ODD.md, "A region's month"):
    ``calls`` > 0) the funder funds new
    partnerships (:mod:`sim.rules.formation`); trust between members that know
    each other comes from the network, between strangers it is drawn fresh;
-2. every live partnership, in the order they formed, takes its month with
-   draws from its own generator (its own stream of the model's seed, so one
-   partnership's course never depends on how many others there are); a
+2. every live partnership, in the order they formed, takes its month (the
+   single-partnership month, drawing from the region's generator); a
    dissolved partnership's community outcome keeps moving (decay, or public
    upkeep at scale), as after a collapse in a single partnership's run;
 3. members that walked away, and all members of a partnership that collapsed,
@@ -34,7 +33,6 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.month import block_size
 from sim.packed import pack
 from sim.params import LEVELS, Params, to_dict
 from sim.record import FACTS, MONEY, WORK, DEPARTURES, Recorder, start_row, summarize
@@ -77,12 +75,11 @@ PARTNERSHIP_DTYPES = {
 
 @dataclass
 class RegionalPartnership:
-    """One partnership of the region: its members' ids and generator; its state lives in the model's table."""
+    """One partnership of the region: its members' ids; its state lives in the model's table."""
 
     index: int
     members: np.ndarray       # region ids, in the order of the state's rows; the convener first
     formed_step: int          # the region's month whose end is the partnership's month 0
-    rng: np.random.Generator
     model: "EcosystemModel"
 
     @property
@@ -138,9 +135,6 @@ class EcosystemModel(mesa.Model):
         self.table = PartnershipTable()
         self._live: list[RegionalPartnership] = []
         self._dissolved: list[RegionalPartnership] = []
-        # Each partnership's generator: its own stream of this entropy (SeedSequence spawn keys by index), so
-        # that one partnership's draws depend neither on the others nor on the caller's seed object.
-        self._partnership_entropy = [int(x) for x in self.rng.integers(0, 2**63, size=2)]
         self.organizations = [RegionalOrganization(self, index) for index in range(count)]
         self._rows = np.zeros((params.steps + 1, len(ECOSYSTEM_COLUMNS)))
         self.month = 0
@@ -164,12 +158,11 @@ class EcosystemModel(mesa.Model):
         live = np.array([p.index for p in self._live], dtype=np.int64)
         was_active = table.orgs.active[:table.org_start[-1]].copy()
         had_scale = table.scale_step[live] >= 0
-        draws, draw_start = self._draws(live)
         facts = np.zeros((live.size, len(FACTS)))
         region_month(live, np.array([p.index for p in self._dissolved], dtype=np.int64), table.org_start,
                      table.pair_start, table.rec_start, table.formed_step, table.orgs, table.trust, table.level,
-                     table.months, table.partnerships, table.records, table.first_at_level, self.packed, draws,
-                     draw_start, month, facts)
+                     table.months, table.partnerships, table.records, table.first_at_level, self.packed, self.rng,
+                     month, facts)
         # Added up one partnership after another, in the order they formed.
         money = float(np.cumsum(facts[:, MONEY])[-1]) if live.size else 0.0
         work = float(np.cumsum(facts[:, WORK])[-1]) if live.size else 0.0
@@ -188,17 +181,6 @@ class EcosystemModel(mesa.Model):
         self._record(month, formed=formed, reached=reached, collapsed=collapsed, money=money, work=work)
         if self.month >= self.params.steps:
             self.running = False
-
-    def _draws(self, live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """This month's uniforms of each live partnership, from its own generator, end to end."""
-        table = self.table
-        sizes = np.array([block_size(int(table.org_start[k + 1] - table.org_start[k])) for k in live], dtype=np.int64)
-        starts = np.zeros(live.size + 1, dtype=np.int64)
-        np.cumsum(sizes, out=starts[1:])
-        buffer = np.empty(int(starts[-1]))
-        for i, partnership in enumerate(self._live):
-            partnership.rng.random(out=buffer[starts[i]:starts[i + 1]])
-        return buffer, starts
 
     def _call(self, month: int) -> int:
         """The funder's call: new partnerships from the free organizations and whom they know."""
@@ -222,10 +204,7 @@ class EcosystemModel(mesa.Model):
         for index, members, state in zip(indices, groups, states):
             start_row(self.table.rows(index)[0], state.orgs, state.pairs, state.partnerships, self.packed,
                       self.table.first_at_level[index])
-            partnership = RegionalPartnership(
-                index=index, members=members, formed_step=month - 1,
-                rng=np.random.default_rng(np.random.SeedSequence(self._partnership_entropy, spawn_key=(index,))),
-                model=self)
+            partnership = RegionalPartnership(index=index, members=members, formed_step=month - 1, model=self)
             self.partnerships.append(partnership)
             self._live.append(partnership)
             self.partnership_of[members] = partnership.index

@@ -13,27 +13,27 @@ from sim.jit import rule
 
 
 @rule
-def advance_grant(funded: bool, grant_month: int, grant_months: int, renewal_probability: float,
-                  renewal_draw: float) -> tuple:
-    """One month of the grant clock: ``(funded, grant_month, renewed)`` after this month.
-
-    When a grant's months run out the funder renews with ``renewal_probability``;
-    otherwise the money stops. Once stopped it does not return.
-    """
-    if not funded:
-        return False, grant_month, False
-    grant_month += 1
-    if grant_month < grant_months:
-        return True, grant_month, False
-    if renewal_draw < renewal_probability:
-        return True, 0, True
-    return False, grant_month, False
+def grant_ends_now(funded: bool, grant_month: int, grant_months: int) -> bool:
+    """Whether this month is the last of a grant, when the funder decides on renewal."""
+    return funded and grant_month + 1 >= grant_months
 
 
 @rule
-def grant_ends_now(funded: bool, grant_month: int, grant_months: int) -> bool:
-    """Whether this month is the last of a grant (the funder then decides on renewal)."""
-    return funded and grant_month + 1 >= grant_months
+def advance_grant(funded: bool, grant_month: int, grant_months: int, renewed: bool) -> tuple:
+    """One month of the grant clock: ``(funded, grant_month)`` after this month.
+
+    When a grant's months run out the money stops unless the funder renewed it
+    (with chance ``renewal_probability``, decided by the month); a renewal starts a
+    new grant. Once stopped the money does not return.
+    """
+    if not funded:
+        return False, grant_month
+    grant_month += 1
+    if grant_month < grant_months:
+        return True, grant_month
+    if renewed:
+        return True, 0
+    return False, grant_month
 
 
 @rule
