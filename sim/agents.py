@@ -63,6 +63,11 @@ class Organization(_Handle):
     def satisfaction(self) -> float:
         return float(self._orgs.satisfaction[self.index])
 
+    @property
+    def dollars_received(self) -> float:
+        """Grant dollars it has received so far."""
+        return float(self._orgs.received[self.index])
+
     def trust_in(self, other: "Organization") -> float:
         return float(self.model.state.pairs.trust[self.index, other.index])
 

@@ -80,8 +80,7 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
     partners_possible = n - 1
 
     # 1. governance
-    authority = np.empty(n)
-    governance.authorities(active, community, orgs.budget, p.mode, p.community_share, p.lead_share, authority)
+    authority = governance.authorities(active, community, orgs.budget, p.mode, p.community_share, p.lead_share)
     voice = np.zeros(n)
     weighted_voices = 0.0
     voices_heard = 0.0
@@ -99,9 +98,9 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
     # 2. funding
     money = funding.money_this_month(funded, p.monthly_amount)
     to_members = funding.to_members(money, staffed, p.backbone_share)
-    grant_time = np.empty(n)
+    grant_dollars = np.empty(n)
     for i in range(n):
-        grant_time[i] = funding.member_grant(to_members, authority[i], total_authority) / p.dollars_per_time_unit
+        grant_dollars[i] = funding.member_grant(to_members, authority[i], total_authority)
 
     # 3. load and time
     meeting = governance.meeting_load(voices_heard, p.meeting_time, staffed)
@@ -118,7 +117,7 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
                     ties += continuum.tie_time(level[i, j], p.time_cost, partners_possible)
             load[i] = capacity_rules.member_load(ties, meeting, promised, reporting)
         budget[i] = capacity_rules.time_budget(orgs.base_time[i], capacity[i], voice[i], community[i],
-                                               p.ownership_time, grant_time[i])
+                                               p.ownership_time, grant_dollars[i] / p.dollars_per_time_unit)
         if active[i]:
             overload[i] = capacity_rules.overload(load[i], budget[i])
 
@@ -262,13 +261,13 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
                 letdowns += 1
         now = membership.satisfaction_now(
             membership.tie_work_worth(worth, partners_possible), orgs.desire[i], desire_typical, community[i],
-            ps.outcome[k], voice[i], grant_time[i], load[i], budget[i], letdowns, partners_possible, p.tie_value,
+            ps.outcome[k], voice[i], grant_dollars[i] / p.dollars_per_time_unit, load[i], budget[i], letdowns,
+            partners_possible, p.tie_value,
             p.voice_value, p.funding_value, p.outcome_value, p.time_value, p.letdown_value)
         new_satisfaction[i] = membership.running_satisfaction(orgs.satisfaction[i], now, p.memory)
         if happens(rng, membership.leave_chance(new_satisfaction[i], p.leave_rate)):
             new_active[i] = False
-    renewed = (funding.grant_ends_now(funded, ps.grant_month[k], p.grant_months)
-               and happens(rng, p.renewal_probability))
+    renewed = happens(rng, funding.renewal_chance(funded, ps.grant_month[k], p.grant_months, p.renewal_probability))
 
     # apply: departures and collapse
     remaining = 0
@@ -306,6 +305,7 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
     for i in range(n):
         capacity[i] = new_capacity[i]
         orgs.satisfaction[i] = new_satisfaction[i]
+        orgs.received[i] += grant_dollars[i]
         active[i] = new_active[i]
     # apply: the partnership's goals, outcome and grant clock (a collapse stops the money; a renewal it cannot
     # use is not counted)

@@ -22,11 +22,11 @@ from sim.state import COLLAPSE_CAUSES, NO_TIE, NONE, State
 
 COLUMNS = (
     "step", "mean_trust", "n_networking", "n_coordinating", "n_cooperating", "n_collaborating", "mean_capacity",
-    "shared_turf", "phase", "community_outcome", "community_power_share", "active_members", "funding",
-    "funded", "joint_work", "decision_efficiency", "commitments_kept", "commitments_broken", "departures",
+    "shared_turf", "phase", "evidence", "policy_case", "community_outcome", "community_power_share", "active_members",
+    "funding", "funded", "joint_work", "decision_efficiency", "commitments_kept", "commitments_broken", "departures",
 )
 (C_STEP, C_TRUST, C_NETWORKING, C_COORDINATING, C_COOPERATING, C_COLLABORATING, C_CAPACITY, C_TURF, C_PHASE,
- C_OUTCOME, C_POWER, C_ACTIVE, C_FUNDING, C_FUNDED, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN,
+ C_EVIDENCE, C_POLICY, C_OUTCOME, C_POWER, C_ACTIVE, C_FUNDING, C_FUNDED, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN,
  C_DEPARTURES) = range(len(COLUMNS))
 # What a month reports besides the state, in this order (sim.month fills them, record_row writes them).
 FACTS = ("funding", "joint_work", "program_work", "decision_efficiency", "commitments_kept", "commitments_broken",
@@ -46,9 +46,8 @@ SUMMARY_KEYS = (
 def power_share(orgs, p) -> float:
     """The community's share of decision power now: authority used with capacity."""
     n = orgs.active.shape[0]
-    authority = np.empty(n)
-    governance.authorities(orgs.active, orgs.community, orgs.budget, p.mode, p.community_share, p.lead_share,
-                           authority)
+    authority = governance.authorities(orgs.active, orgs.community, orgs.budget, p.mode, p.community_share,
+                                       p.lead_share)
     held = 0.0
     rest = 0.0
     for i in range(n):
@@ -92,6 +91,8 @@ def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
     row[C_CAPACITY] = capacity_sum / n
     row[C_TURF] = shared_sum / pairs_possible if pairs_possible else 0.0
     row[C_PHASE] = ps.phase[k]
+    row[C_EVIDENCE] = ps.evidence[k] / p.demonstration_work if p.demonstration_work > 0 else 0.0
+    row[C_POLICY] = ps.policy[k] / p.policy_work
     row[C_OUTCOME] = ps.outcome[k]
     row[C_POWER] = power_share(orgs, p)
     active = 0

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.jit import rule
 from sim.params import SECTORS, Params
 
 NO_TIE = -1
@@ -64,6 +65,7 @@ class OrgState(NamedTuple):
     desire: np.ndarray          # how much it wants to work with others at all, 0..1
     active: np.ndarray          # bool: still a member
     satisfaction: np.ndarray    # running satisfaction with membership
+    received: np.ndarray        # grant dollars received so far
 
     def copy(self) -> "OrgState":
         return OrgState(*(a.copy() for a in self))
@@ -103,6 +105,15 @@ class PartnershipArrays(NamedTuple):
 
     def copy(self) -> "PartnershipArrays":
         return PartnershipArrays(*(a.copy() for a in self))
+
+
+@rule
+def members_view(orgs: OrgState, first: int, stop: int) -> OrgState:
+    """The organizations ``first .. stop - 1`` of ``orgs`` as views (a region's partnership in its table)."""
+    return OrgState(orgs.sector[first:stop], orgs.community[first:stop], orgs.budget[first:stop],
+                    orgs.base_time[first:stop], orgs.capacity[first:stop], orgs.capacity_start[first:stop],
+                    orgs.guarding[first:stop], orgs.identity[first:stop], orgs.desire[first:stop],
+                    orgs.active[first:stop], orgs.satisfaction[first:stop], orgs.received[first:stop])
 
 
 PARTNERSHIP_DTYPES = PartnershipArrays(
@@ -221,6 +232,7 @@ def draw_organizations(params: Params, rng: np.random.Generator, count: int, low
         desire=desire,
         active=np.ones(count, dtype=bool),
         satisfaction=np.zeros(count),
+        received=np.zeros(count),
     )
 
 

@@ -17,7 +17,9 @@ from sim.cli import main
 from sim.region.model import ECOSYSTEM_COLUMNS, ECOSYSTEM_SUMMARY_KEYS, PARTNERSHIP_COLUMNS, EcosystemModel
 from sim.errors import ScenarioError
 from sim.region.network import DENSE_LIMIT, DenseTies, SparseTies, acquaintance_pairs, make_ties, resolve_layout
+from sim.model import PartnershipModel
 from sim.params import from_dict
+from sim.state import OrgState, PairState
 from sim.rules.formation import applicants, call_for_proposals, invitees
 from sim.seeds import replicate_seeds
 
@@ -189,46 +191,33 @@ KERNEL_CASES = [
 
 
 @pytest.mark.parametrize("case", range(len(KERNEL_CASES)))
-def test_the_partnerships_kernel_does_not_change_the_region(case):
-    """All partnerships' months in one compiled call (sim.region.table, sim.fast.region_month) = numpy, one by one."""
-    pytest.importorskip("numba")
-    data = region(200, steps=72, ecosystem={"grants_per_call": 8}, **KERNEL_CASES[case])
-    numpy_run = run_region(data, seed=case + 2, kernel="numpy")
-    numba_run = run_region(data, seed=case + 2, kernel="numba")
-    assert numpy_run.timeseries().equals(numba_run.timeseries())
-    assert numpy_run.partnerships_frame().equals(numba_run.partnerships_frame())
-    assert numpy_run.partnership_timeseries().equals(numba_run.partnership_timeseries())
-    assert numpy_run.summary() == numba_run.summary()
-
-
-@pytest.mark.parametrize("kernel", ["numpy", "numba"])
-def test_each_partnership_steps_as_a_state_of_its_own(kernel):
-    """The region's table holds what sim.step.advance gives each partnership's own State with its own draws."""
-    if kernel == "numba":
-        pytest.importorskip("numba")
-    from sim.draws import StepDraws
-    from sim.step import advance
-
-    model = EcosystemModel(from_dict(region(250, steps=60, ecosystem={"grants_per_call": 8})), rng=4, kernel=kernel)
+def test_a_regional_partnership_takes_the_single_partnership_month(case):
+    """The region steps its partnerships with the very month a single partnership takes: after the funder's only
+    call, the region's generator feeds only its one partnership, so a PartnershipModel started from that
+    partnership's state with a generator in the same state goes through the same months, bit for bit."""
+    data = region(200, steps=72, ecosystem={"grants_per_call": 1, "calls": 1}, **KERNEL_CASES[case])
+    model = EcosystemModel(from_dict(data), rng=case + 2)
+    model.step()
+    assert len(model.partnerships) == 1
+    partnership = model.partnerships[0]
+    single = PartnershipModel(model.params)
+    single.start_from(partnership.state)
+    single.rng = copy.deepcopy(model.rng)
+    single.month = model.month - partnership.formed_step
     checked = 0
     while model.running:
-        expected = {}
-        for p in model.partnerships:
-            if p.live:
-                generator = copy.deepcopy(p.rng)
-                local = model.month + 1 - p.formed_step
-                expected[p.index] = advance(p.state.copy(), model.params,
-                                            StepDraws.sample(generator, p.members.size), local)[0]
         model.step()
-        for index, state in expected.items():
-            got = model.partnerships[index].state
-            for name in ("trust", "level", "months_at_level"):
-                assert_array_equal(getattr(got.pairs, name), getattr(state.pairs, name))
-            for name in ("capacity", "active", "satisfaction"):
-                assert_array_equal(getattr(got.orgs, name), getattr(state.orgs, name))
-            assert got.partnership == state.partnership
-            checked += 1
-    assert checked > 200
+        single.step()
+        got, expected = partnership.state, single.state
+        for name in PairState._fields:
+            assert_array_equal(getattr(got.pairs, name), getattr(expected.pairs, name))
+        for name in OrgState._fields:
+            assert_array_equal(getattr(got.orgs, name), getattr(expected.orgs, name))
+        assert got.partnership == expected.partnership
+        checked += 1
+    assert checked == 71
+    # The single model took over after month 1: its rows from month 2 on are the region's.
+    assert_array_equal(partnership.recorder.records[2:], single.recorder.records[2:])
 
 
 def test_same_seed_same_region_other_seed_other_region():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sim.jit import kernel
 from sim.month import month, outcome_only
 from sim.record import record_row, repeat_row
-from sim.state import OrgState, PairState
+from sim.state import PairState, members_view
 
 
 @kernel
@@ -28,9 +28,7 @@ def region_month(live, dissolved, org_start, pair_start, rec_start, formed_step,
         n = o1 - o0
         p0 = pair_start[k]
         nn = n * n
-        members = OrgState(orgs.sector[o0:o1], orgs.community[o0:o1], orgs.budget[o0:o1], orgs.base_time[o0:o1],
-                           orgs.capacity[o0:o1], orgs.capacity_start[o0:o1], orgs.guarding[o0:o1],
-                           orgs.identity[o0:o1], orgs.desire[o0:o1], orgs.active[o0:o1], orgs.satisfaction[o0:o1])
+        members = members_view(orgs, o0, o1)
         pairs = PairState(trust[p0:p0 + nn].reshape((n, n)), level[p0:p0 + nn].reshape((n, n)),
                           months_at[p0:p0 + nn].reshape((n, n)))
         step = region_step - formed_step[k]

@@ -40,7 +40,7 @@ from sim.region.agents import RegionalOrganization
 from sim.region.kernel import region_month
 from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
 from sim.region.table import PartnershipTable
-from sim.rules.formation import call_for_proposals
+from sim.rules import formation
 from sim.state import OrgState, State, draw_organizations, draw_trust, start_partnership
 
 ECOSYSTEM_COLUMNS = (
@@ -187,7 +187,7 @@ class EcosystemModel(mesa.Model):
         params, region = self.params, self.params.ecosystem
         count = self.orgs.sector.size
         apply_draws, accept_draws, lot_draws = self.rng.random((3, count))
-        groups = call_for_proposals(self.partnership_of < 0, self.orgs.desire, self.orgs.capacity, self.ties,
+        groups = formation.call_for_proposals(self.partnership_of < 0, self.orgs.desire, self.orgs.capacity, self.ties,
                                     apply_draws, accept_draws, region.grants_per_call, params.organizations.count,
                                     params.partnership.min_members, region.invite_trust, params.funding.mandated,
                                     region.funder_priority, self.orgs.community, lot_draws)
@@ -228,6 +228,7 @@ class EcosystemModel(mesa.Model):
         trust += [block[leaver, partner], block[partner, leaver]]
         ids = members[gone]
         self.orgs.capacity[ids] = state.orgs.capacity[gone]
+        self.orgs.received[ids] = state.orgs.received[gone]
         self.orgs.active[ids] = False
         self.partnership_of[ids] = -1
 

@@ -13,9 +13,9 @@ from sim.jit import rule
 
 
 @rule
-def grant_ends_now(funded: bool, grant_month: int, grant_months: int) -> bool:
-    """Whether this month is the last of a grant, when the funder decides on renewal."""
-    return funded and grant_month + 1 >= grant_months
+def renewal_chance(funded: bool, grant_month: int, grant_months: int, renewal_probability: float) -> float:
+    """Chance the funder renews the grant this month: ``renewal_probability`` in a grant's last month, else 0."""
+    return renewal_probability if (funded and grant_month + 1 >= grant_months) else 0.0
 
 
 @rule

@@ -16,6 +16,8 @@ probability ``1 - voice`` and then trusts the deciders less.
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.jit import rule
 from sim.packed import BACKBONE, LEAD_AGENCY
 
@@ -78,8 +80,8 @@ def lead_splits_authority(mode: int, lead_active: bool, lead_is_community: bool,
 
 
 @rule
-def authorities(active, community, budget, mode: int, community_share: float, lead_share: float, out) -> int:
-    """Every member's formal authority into ``out`` (0 for those who left); returns the number of active members."""
+def authorities(active, community, budget, mode: int, community_share: float, lead_share: float):
+    """Every member's formal authority (0 for those who left); over the active members they sum to 1."""
     n = active.shape[0]
     n_active = 0
     n_community = 0
@@ -92,10 +94,11 @@ def authorities(active, community, budget, mode: int, community_share: float, le
     lead = lead_agency(budget, community)
     held = community_share_held(n_community, n_institutions, community_share)
     splits = lead_splits_authority(mode, active[lead], community[lead], n_institutions)
+    out = np.zeros(n)
     for i in range(n):
-        out[i] = (authority(community[i], i == lead, splits, held, lead_share, n_community, n_institutions)
-                  if active[i] else 0.0)
-    return n_active
+        if active[i]:
+            out[i] = authority(community[i], i == lead, splits, held, lead_share, n_community, n_institutions)
+    return out
 
 
 @rule
