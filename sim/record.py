@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.money import DOLLAR_KEYS, dollars_summary
 from sim.params import LEVELS, PHASES, Params, to_dict
 from sim.rules import governance
 from sim.state import State
@@ -27,6 +28,7 @@ SUMMARY_KEYS = (
     "funding_end_step", "sustained_after_funding", "months_active_after_funding", "grants_received",
     "final_mean_trust", "final_community_outcome", "peak_community_outcome", "community_power_share",
     "initial_community_power_share", "max_level", "first_step_at_level", "final_active_members", "final_phase",
+    *DOLLAR_KEYS,
 )
 
 
@@ -181,4 +183,5 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
         "first_step_at_level": dict(recorder.first_step_at_level),
         "final_active_members": int(col["active_members"][steps]),
         "final_phase": PHASES[int(recorder.phase[steps])],
+        **dollars_summary(col["funding"][: steps + 1], pship.grants_received, params.funding),
     }
