@@ -122,8 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (e.g. `head`) went away: stop quietly, as command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except ScenarioError as error:
-        return _fail(str(error))
+    except ScenarioError as error:  # several mistakes (ScenarioErrors): one line each
+        for mistake in getattr(error, "errors", [error])[:-1]:
+            _fail(str(mistake))
+        return _fail(str(getattr(error, "errors", [error])[-1]))
     except CliError as error:
         return _fail(str(error))
 
