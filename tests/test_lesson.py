@@ -43,7 +43,8 @@ def story(**changes) -> Story:
                 collapse_cause=None, scale_month=None, grant_months=36, funded=False, grant_end=36,
                 grant_runs_until=None, renewals=0, renewal_possible=False,
                 walked_away=(Departure(0, 20, True), Departure(5, 40, False), Departure(7, 41, False)),
-                left_at_collapse=0, most_pairs_level="coordinating", highest_level="collaborating",
+                left_at_collapse=0, most_pairs_level="coordinating", pairs_at_most=30, pairs_tied=50,
+                highest_level="collaborating",
                 power_share=0.38, outcome=0.12, peak_outcome=0.2)
     base.update(changes)
     return Story(**base)
@@ -124,7 +125,7 @@ def test_caption_of_a_handcrafted_story():
     assert "Month 60: the partnership is in its demonstration phase." in text
     assert "The grant ended in month 36." in text
     assert "Three partners walked away (one community organization and two institutions), two of them after the grant ended." in text
-    assert "Most pairs are coordinating; the furthest any pair got is collaborating." in text
+    assert "Most pairs (30 of 50) are coordinating; the furthest any pair got is collaborating." in text
     assert "Institutions hold 62% of the decision power, the community's own organizations 38%" in text
 
 

@@ -104,19 +104,10 @@ class ClassroomModel(mesa.Model):
     def __init__(self, organizations: int = 12, grant_months: int = 36, renewal_probability: float = 0.0,
                  mandated: bool = False, expectation_ratio: float = 1.0, left_share: float = 0.1,
                  right_share: float = 0.5, governance_mode: str = "shared", seed: int = 1,
-                 steps: int | None = None, base_scenario: str = DEFAULT_SCENARIO):
+                 steps: int | None = None, base_scenario: str = DEFAULT_SCENARIO, inclusion_cost: float | None = None):
         super().__init__(rng=int(seed))
-        overrides = {
-            "seed": int(seed),
-            "organizations.count": int(organizations),
-            "funding.grant_months": int(grant_months),
-            "funding.renewal_probability": float(renewal_probability),
-            "funding.mandated": bool(mandated),
-            "funding.expectation_ratio": float(expectation_ratio),
-            "governance.mode": str(governance_mode),
-        }
-        if steps is not None:
-            overrides["steps"] = int(steps)
+        overrides = classroom_overrides(organizations, grant_months, renewal_probability, mandated, expectation_ratio,
+                                        governance_mode, seed, steps, inclusion_cost)
         self.base_scenario = base_scenario
         self.params = load_scenario(base_scenario, overrides)
         self.sides: list[Side] = []
@@ -175,6 +166,26 @@ class ClassroomModel(mesa.Model):
         mode = {"shared": "shared governance", "backbone": "a backbone organization",
                 "lead_agency": "a lead agency"}[p.governance.mode]
         return ", ".join([f"{p.organizations.count} organizations", grant, mode, *extras, f"seed {p.seed}"])
+
+
+def classroom_overrides(organizations: int, grant_months: int, renewal_probability: float, mandated: bool,
+                        expectation_ratio: float, governance_mode: str, seed: int, steps: int | None = None,
+                        inclusion_cost: float | None = None) -> dict:
+    """The parameter overrides of the classroom's knobs (shared by both sides, and by the ensemble of seeds)."""
+    overrides = {
+        "seed": int(seed),
+        "organizations.count": int(organizations),
+        "funding.grant_months": int(grant_months),
+        "funding.renewal_probability": float(renewal_probability),
+        "funding.mandated": bool(mandated),
+        "funding.expectation_ratio": float(expectation_ratio),
+        "governance.mode": str(governance_mode),
+    }
+    if steps is not None:
+        overrides["steps"] = int(steps)
+    if inclusion_cost is not None:
+        overrides["governance.inclusion_cost"] = float(inclusion_cost)
+    return overrides
 
 
 def percent_text(share: float) -> str:
