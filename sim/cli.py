@@ -97,10 +97,11 @@ def build_parser() -> Parser:
     app.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default: 8765)")
     app.set_defaults(handler=cmd_app)
 
-    lesson = commands.add_parser("lesson", help="write a ready-made lesson: an animated GIF and a one-page handout",
+    lesson = commands.add_parser("lesson", help="write a ready-made lesson: an animated GIF, a one-page handout and a lesson plan",
                                  allow_abbrev=False,
                                  description="Run a lesson's two seeded partnerships and write NAME.gif (both networks "
-                                             "evolving side by side) and NAME-handout.png (one page of charts and captions).")
+                                             "evolving side by side), NAME-handout.png (one A4 page of charts and captions) and "
+                                             "NAME-plan.md (objectives, a 50-minute sequence, discussion questions answered from the run).")
     lesson.add_argument("lesson", metavar="LESSON", help="a lesson name: betterment-vs-empowerment")
     lesson.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/lesson)")
     lesson.add_argument("--seed", type=int, metavar="N", help="random seed (an integer from 0); overrides the scenario's")

@@ -218,9 +218,9 @@ def test_lesson_writes_an_animated_gif_and_a_handout(tmp_path, capsys):
     out = tmp_path / "lesson"
     assert main(["lesson", LESSON, "--out", str(out), "--steps", "30"]) == 0
     printed = capsys.readouterr().out
-    gif, handout = out / f"{LESSON}.gif", out / f"{LESSON}-handout.png"
-    assert str(gif) in printed and str(handout) in printed
-    assert sorted(p.name for p in out.iterdir()) == sorted([gif.name, handout.name])
+    gif, handout, plan = out / f"{LESSON}.gif", out / f"{LESSON}-handout.png", out / f"{LESSON}-plan.md"
+    assert str(gif) in printed and str(handout) in printed and str(plan) in printed
+    assert sorted(p.name for p in out.iterdir()) == sorted([gif.name, handout.name, plan.name])
     with Image.open(gif) as image:
         assert image.format == "GIF"
         assert image.n_frames >= 8  # month 0, then every three months
@@ -234,7 +234,7 @@ def test_lesson_is_byte_identical_for_a_seed_and_differs_across_seeds(tmp_path, 
     for name, seed in (("a", "4"), ("b", "4"), ("c", "5")):
         assert main(["lesson", LESSON, "--out", str(tmp_path / name), "--seed", seed, "--steps", "24"]) == 0
     capsys.readouterr()
-    files = [f"{LESSON}.gif", f"{LESSON}-handout.png"]
+    files = [f"{LESSON}.gif", f"{LESSON}-handout.png", f"{LESSON}-plan.md"]
     for file in files:
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
     assert (tmp_path / "a" / files[1]).read_bytes() != (tmp_path / "c" / files[1]).read_bytes()

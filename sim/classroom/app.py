@@ -36,8 +36,8 @@ from solara.server import settings as _server_settings
 
 from sim.classroom.ensemble import ENSEMBLE_SEEDS, ensemble_png, ensemble_sentences, run_ensemble
 from sim.classroom.lesson import ClassroomModel, LivePictures, chart_limits, phase_label
-from sim.classroom.narrative import LEVEL_WORDS
-from sim.classroom.teaching import INTRODUCTION, POWER_EXPLAINED, PRESETS, side_heading
+from sim.classroom.narrative import LEVEL_WORDS, side_heading
+from sim.classroom.teaching import INTRODUCTION, POWER_EXPLAINED, PRESETS
 from sim.params import GOVERNANCE_MODES, LEVELS, PHASES, POWER_SHARING_PRESETS
 from sim.scenarios import load_scenario
 

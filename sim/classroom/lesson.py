@@ -40,7 +40,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from sim.model import PartnershipModel
-from sim.classroom.narrative import Chronicle, side_name, side_title
+from sim.classroom.narrative import Chronicle, side_heading, side_name, side_title
 from sim.params import LEVELS, PHASES, SECTORS, POWER_SHARING_PRESETS
 from sim.record import Recorder
 from sim.scenarios import load_scenario, with_overrides
@@ -70,6 +70,7 @@ COLLAPSE_STYLE = dict(color="#cb181d", linestyle=":", linewidth=2.0)
 SCALE_STYLE = dict(color="#238b45", linestyle="-.", linewidth=1.5)
 SIDE_COLOURS = ("#b35806", "#542788")  # left, right in comparison charts
 PNG_METADATA = {"Software": None}
+HANDOUT_MIN_PT = 9.0  # the smallest text on the A4 handout, in points as printed
 
 DEFAULT_SCENARIO = "baseline"
 
@@ -549,33 +550,37 @@ def handout_figure(classroom: ClassroomModel, lesson: Lesson, earlier: tuple[int
     fig.patch.set_facecolor("white")
     fig.text(0.5, 0.985, lesson.title, ha="center", va="top", fontsize=19, weight="bold")
     fig.text(0.5, 0.955, lesson.subtitle, ha="center", va="top", fontsize=12, color="0.25")
-    fig.text(0.05, 0.93, _wrap(lesson.intro, 112), ha="left", va="top", fontsize=8.8, linespacing=1.3, color="0.1")
-    fig.text(0.05, 0.883, f"Settings: {classroom.setting()}.", ha="left", va="top", fontsize=8.8, color="0.1")
+    fig.text(0.05, 0.935, _wrap(lesson.intro, 108), ha="left", va="top", fontsize=HANDOUT_MIN_PT, linespacing=1.3,
+             color="0.1")
+    fig.text(0.05, 0.866, _wrap(f"Settings: {classroom.setting()}.", 108), ha="left", va="top", fontsize=HANDOUT_MIN_PT,
+             color="0.1")
 
     limits = chart_limits(classroom)
     for index, side in enumerate(classroom.sides):
         left = 0.025 + 0.49 * index
         centre = left + 0.235
         colour = SIDE_COLOURS[index]
-        fig.text(centre, 0.862, side.title, ha="center", va="top", fontsize=11.5, weight="bold", color=colour)
-        fig.text(centre, 0.843, f"at the end: {phase_label(side)}", ha="center", va="top", fontsize=9.5)
+        effective = float(side.model.recorder.frame()["community_power_share"].iloc[-1])
+        fig.text(centre, 0.845, side_heading(side.share, effective).replace(" · ", "\n"), ha="center", va="top",
+                 fontsize=11, weight="bold", color=colour, linespacing=1.2)
+        fig.text(centre, 0.808, f"at the end: {phase_label(side)}", ha="center", va="top", fontsize=10)
         panels = [(earlier[0], earlier[1][index])] if earlier is not None else []
         panels.append((classroom.month, side.model.state))
         width = 0.215
         for slot, (month, state) in enumerate(panels):
             x = centre - width * len(panels) / 2 + width * slot
-            ax = fig.add_axes((x + 0.005, 0.67, width - 0.01, 0.15))
+            ax = fig.add_axes((x + 0.005, 0.655, width - 0.01, 0.13))
             draw_network(ax, state, classroom.positions, size=0.6)
             label = f"month {month}" + (" (grant ends)" if month == classroom.params.funding.grant_months else "")
-            ax.set_title(label, fontsize=8.5, pad=2)
-        fig.text(left + 0.012, 0.66, _wrap(classroom.caption(index), 57), ha="left", va="top", fontsize=8.8,
-                 linespacing=1.3)
+            ax.set_title(label, fontsize=HANDOUT_MIN_PT, pad=2)
+        fig.text(left + 0.012, 0.645, _wrap(classroom.caption(index), 55), ha="left", va="top", fontsize=HANDOUT_MIN_PT,
+                 linespacing=1.25)
 
-    fig.legend(handles=network_legend_handles(size=0.8), loc="upper center", bbox_to_anchor=(0.5, 0.505), ncol=5,
-               fontsize=8, frameon=False, columnspacing=1.0, handletextpad=0.3)
+    fig.legend(handles=network_legend_handles(size=0.8), loc="upper center", bbox_to_anchor=(0.5, 0.487), ncol=5,
+               fontsize=HANDOUT_MIN_PT, frameon=False, columnspacing=0.8, handletextpad=0.3)
 
     # Pairs at each level, one chart per side; then trust, outcome and power with both sides on each.
-    gs = fig.add_gridspec(2, 6, left=0.08, right=0.97, top=0.435, bottom=0.085, hspace=0.55, wspace=1.4)
+    gs = fig.add_gridspec(2, 6, left=0.08, right=0.97, top=0.41, bottom=0.14, hspace=0.6, wspace=1.5)
     frames = [side.model.recorder.frame() for side in classroom.sides]
     for index, side in enumerate(classroom.sides):
         ax = fig.add_subplot(gs[0, 3 * index:3 * index + 3])
@@ -583,12 +588,12 @@ def handout_figure(classroom: ClassroomModel, lesson: Lesson, earlier: tuple[int
         ax.stackplot(frame["step"].to_numpy(), [frame[f"n_{name}"].to_numpy() for name in LEVELS],
                      colors=[LEVEL_COLOURS[name] for name in LEVELS])
         ax.set_ylim(0, limits["pairs"])
-        ax.set_title(f"Pairs at each level: {side.name}", fontsize=9.5, loc="left", color=SIDE_COLOURS[index])
+        ax.set_title(f"Pairs at each level: {side.name}", fontsize=10, loc="left", color=SIDE_COLOURS[index])
         _tidy(ax, classroom, limits, only=index)
         if index == 0:
-            ax.set_ylabel("pairs", fontsize=8.5)
+            ax.set_ylabel("pairs", fontsize=HANDOUT_MIN_PT)
     comparisons = (("mean_trust", "Mean trust", 1.0), ("community_outcome", "Community outcome", limits["outcome"]),
-                   ("community_power_share", "Community's share of power", 1.0))
+                   ("community_power_share", "Community's effective power", 1.0))
     for slot, (column, title, top) in enumerate(comparisons):
         ax = fig.add_subplot(gs[1, 2 * slot:2 * slot + 2])
         for index, side in enumerate(classroom.sides):
@@ -596,24 +601,25 @@ def handout_figure(classroom: ClassroomModel, lesson: Lesson, earlier: tuple[int
             ax.plot(frame["step"].to_numpy(), frame[column].to_numpy(), color=SIDE_COLOURS[index], linewidth=1.8,
                     label=side.name)
         ax.set_ylim(0, top)
-        ax.set_title(title, fontsize=9.5, loc="left")
+        ax.set_title(title, fontsize=10, loc="left")
         _tidy(ax, classroom, limits)
         if slot == 0:
-            ax.legend(fontsize=7.5, frameon=False, loc="lower right")
-    fig.text(0.05, 0.045, _wrap(
+            ax.legend(fontsize=HANDOUT_MIN_PT, frameon=False, loc="lower right")
+    fig.text(0.05, 0.088, _wrap(
         "Dashed grey line: the grant ends. Dotted line: the month a side collapsed. Trust, outcome and power run "
-        "from 0 (none) to 1 (full); power is formal authority used with capacity. One seeded run is one possible "
-        "history: compare many seeds before drawing conclusions. Made with: partnersim lesson "
-        f"{lesson.name} --seed {classroom.params.seed} --steps {classroom.steps_total}.", 140),
-        ha="left", va="top", fontsize=7.5, color="0.3", linespacing=1.3)
+        "from 0 (none) to 1 (full). Formal say is the share of decision authority; effective power is authority used with "
+        "capacity (the community's share of authority × capacity). One seeded run is one possible "
+        "history: compare many seeds before drawing conclusions (the lesson plan gives 30). Made with: partnersim lesson "
+        f"{lesson.name} --seed {classroom.params.seed} --steps {classroom.steps_total}.", 108),
+        ha="left", va="top", fontsize=HANDOUT_MIN_PT, color="0.25", linespacing=1.25)
     return fig
 
 
 def _tidy(ax, classroom: ClassroomModel, limits: dict, only: int | None = None) -> None:
     """Shared x axis, grid, and the lines where the grant ended and where a side (or side ``only``) collapsed."""
     ax.set_xlim(0, limits["steps"])
-    ax.tick_params(labelsize=7.5)
-    ax.set_xlabel("month", fontsize=8)
+    ax.tick_params(labelsize=HANDOUT_MIN_PT)
+    ax.set_xlabel("month", fontsize=HANDOUT_MIN_PT)
     ax.grid(True, color="0.9", linewidth=0.7)
     ax.set_axisbelow(True)
     ended = {side.model.state.partnership.funding_end_step for side in classroom.sides}
@@ -635,12 +641,26 @@ def get_lesson(name: str) -> Lesson:
     return LESSONS[name]
 
 
+def lesson_ensemble(classroom: ClassroomModel):
+    """The lesson's settings over many seeds per side (imported here: the ensemble module draws with this one)."""
+    from sim.classroom.ensemble import run_ensemble
+
+    p = classroom.params
+    return run_ensemble(dict(organizations=p.organizations.count, grant_months=p.funding.grant_months,
+                             renewal_probability=p.funding.renewal_probability, mandated=p.funding.mandated,
+                             expectation_ratio=p.funding.expectation_ratio, governance_mode=p.governance.mode,
+                             inclusion_cost=p.governance.inclusion_cost, left_share=classroom.sides[0].share,
+                             right_share=classroom.sides[1].share, steps=p.steps))
+
+
 def write_lesson(name: str, out_dir: Path, seed: int | None = None, steps: int | None = None) -> list[Path]:
-    """Run the lesson's two seeded partnerships and write ``NAME.gif`` and ``NAME-handout.png`` to ``out_dir``.
+    """Run the lesson's two seeded partnerships and write ``NAME.gif``, ``NAME-handout.png`` and the lesson plan
+    ``NAME-plan.md`` to ``out_dir``.
 
     The files are built in a temporary directory and moved into place, so a
     reader never sees a half-written file. The same arguments give the same bytes.
     """
+    from sim.classroom.lesson_plan import lesson_plan_markdown  # it reads the ensemble, which draws with this module
     lesson = get_lesson(name)
     classroom = lesson_classroom(lesson, seed, steps)
     frames, durations = [], []
@@ -667,12 +687,15 @@ def write_lesson(name: str, out_dir: Path, seed: int | None = None, steps: int |
     try:
         gif = staging / f"{name}.gif"
         handout = staging / f"{name}-handout.png"
+        plan = staging / f"{name}-plan.md"
         write_gif(frames, gif, durations)
         fig = handout_figure(classroom, lesson, earlier)
         FigureCanvasAgg(fig)
         fig.savefig(handout, format="png", dpi=fig.dpi, metadata=PNG_METADATA)
+        plan.write_text(lesson_plan_markdown(lesson, classroom, lesson_ensemble(classroom)), encoding="utf-8",
+                        newline="\n")
         written = []
-        for path in (gif, handout):
+        for path in (gif, handout, plan):
             target = out_dir / path.name
             os.replace(path, target)
             written.append(target)

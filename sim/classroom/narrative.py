@@ -59,6 +59,14 @@ def side_title(share: float) -> str:
     return f"The community decides {percent(share)}"
 
 
+def side_heading(share: float, effective: float) -> str:
+    """``'Betterment: community formal say 10% · effective power 6%'``: the formal share of decision authority and
+    the community's effective power (its share of authority × capacity), both the model's numbers."""
+    name = side_name(share)
+    label = name.capitalize() if name in ("betterment", "empowerment") else "Custom"
+    return f"{label}: community formal say {percent(share)} · effective power {percent(effective)}"
+
+
 # --------------------------------------------------------------------------- facts
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""What the classroom page and the lessons say to teach the idea: the introduction, what each picture shows, the
-side headings with formal and effective power, and the presets.
+"""What the classroom page and the lessons say to teach the idea: the introduction, what each picture shows, what
+formal say and effective power mean, and the presets.
 
 The definitions follow the project's own description of the model (docs/ODD.md, after Himmelman, source 000).
 Nothing here states a result: the page's results are the captions and the ensemble, computed from runs.
@@ -7,7 +7,6 @@ Nothing here states a result: the page's results are the captions and the ensemb
 
 from __future__ import annotations
 
-from sim.classroom.narrative import percent, side_name
 
 INTRODUCTION = (
     "<p><b>Betterment or empowerment?</b> Arthur Himmelman (<i>Working Together for Change</i>) tells two ways "
@@ -37,10 +36,3 @@ PRESETS = {
     "Costly inclusion: each voice costs more meeting time": {"inclusion_cost": 4.0},
     "A large partnership: thirty organizations": {"organizations": 30},
 }
-
-
-def side_heading(share: float, effective: float) -> str:
-    """``'Betterment: community formal say 10% · effective power 6%'``, both from the model."""
-    name = side_name(share)
-    label = name.capitalize() if name in ("betterment", "empowerment") else "Custom"
-    return f"{label}: community formal say {percent(share)} · effective power {percent(effective)}"
