@@ -4,7 +4,7 @@ Serves the page with `partnersim app` on a free loopback port, opens it in
 Debian's chromium through Playwright (no browser download), steps both sides
 to MONTH, and saves the screenshot. Run from the repository root:
 
-    python scripts/app_screenshot.py [--month 48] [--out docs/figures/app.png]
+    python scripts/app_screenshot.py [--month 48] [--out docs/figures/app.png] [--width W --height H --scale S]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "figures" / "app.png")
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1560)
+    parser.add_argument("--scale", type=float, default=1.0, help="device scale (1.5: a browser zoomed to 150%%)")
     args = parser.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -52,11 +53,12 @@ def main() -> int:
                 time.sleep(0.5)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=ARGS)
-            page = browser.new_page(viewport={"width": args.width, "height": args.height})
+            page = browser.new_page(viewport={"width": args.width, "height": args.height}, device_scale_factor=args.scale)
             page.set_default_timeout(90_000)
             page.goto(url)
             page.wait_for_selector(".month-counter")
-            step = page.get_by_role("button", name="Step")
+            page.wait_for_selector(".ensemble-image")
+            step = page.get_by_role("button", name="Step", exact=True)
             for month in range(1, args.month + 1):
                 step.click()
                 page.wait_for_function(

@@ -97,10 +97,11 @@ def build_parser() -> Parser:
     app.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default: 8765)")
     app.set_defaults(handler=cmd_app)
 
-    lesson = commands.add_parser("lesson", help="write a ready-made lesson: an animated GIF and a one-page handout",
+    lesson = commands.add_parser("lesson", help="write a ready-made lesson: an animated GIF, a one-page handout and a lesson plan",
                                  allow_abbrev=False,
                                  description="Run a lesson's two seeded partnerships and write NAME.gif (both networks "
-                                             "evolving side by side) and NAME-handout.png (one page of charts and captions).")
+                                             "evolving side by side), NAME-handout.png (one A4 page of charts and captions) and "
+                                             "NAME-plan.md (objectives, a 50-minute sequence, discussion questions answered from the run).")
     lesson.add_argument("lesson", metavar="LESSON", help="a lesson name: betterment-vs-empowerment")
     lesson.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/lesson)")
     lesson.add_argument("--seed", type=int, metavar="N", help="random seed (an integer from 0); overrides the scenario's")
@@ -122,8 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (e.g. `head`) went away: stop quietly, as command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except ScenarioError as error:
-        return _fail(str(error))
+    except ScenarioError as error:  # several mistakes (ScenarioErrors): one line each
+        for mistake in getattr(error, "errors", [error])[:-1]:
+            _fail(str(mistake))
+        return _fail(str(getattr(error, "errors", [error])[-1]))
     except CliError as error:
         return _fail(str(error))
 
@@ -278,7 +281,8 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_lesson(args: argparse.Namespace) -> int:
-    from sim.classroom.lesson import UnknownLesson, get_lesson, write_lesson
+    from sim.classroom.lesson import UnknownLesson, get_lesson
+    from sim.classroom.lesson_files import write_lesson
 
     try:
         lesson = get_lesson(args.lesson)

@@ -19,7 +19,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, raise_all
+from sim.suggest import did_you_mean
 
 LEVELS = ("networking", "coordinating", "cooperating", "collaborating")
 PHASES = ("assessment", "demonstration", "advocacy", "scale")
@@ -333,51 +334,73 @@ def _coerce_scalar(value, tp, meta, source, key):
     return value
 
 
-def _build(cls, data: Any, source: str, prefix: str):
+def _build(cls, data: Any, source: str, prefix: str, errors: list | None = None, root=None):
+    """``cls`` from ``data``; with an ``errors`` list, every mistake is added to it (and ``None`` returned if any
+    was found here) rather than the first raised, so that a file's mistakes are all reported at once."""
+    collect = errors is not None
+    errors = [] if errors is None else errors
+    found = len(errors)
+    root = root or cls
     if not isinstance(data, dict):
-        raise ScenarioError(source, prefix, f"expected a table, got {data!r}", "a table of keys")
+        errors.append(ScenarioError(source, prefix, f"expected a table, got {data!r}", "a table of keys"))
+        return _raised_or_none(errors, found, collect)
     hints = get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
-        raise ScenarioError(source, key, "unknown key", ", ".join(sorted(fields)))
+    for name in sorted(set(data) - set(fields)):
+        key = f"{prefix}.{name}" if prefix else name
+        errors.append(ScenarioError(source, key, "unknown key" + did_you_mean(name, cls, prefix, root), ", ".join(sorted(fields))))
     values = {}
     for name, value in data.items():
+        if name not in fields:
+            continue
         key = f"{prefix}.{name}" if prefix else name
         tp = hints[name]
         meta = fields[name].metadata
-        if dataclasses.is_dataclass(tp):
-            values[name] = _build(tp, value, source, key)
-        elif tp is tuple:
-            if not isinstance(value, (list, tuple)) or len(value) != meta["length"]:
-                raise ScenarioError(source, key, f"expected a list of {meta['length']} numbers, got {value!r}", _allowed(meta, tp))
-            element_type = int if all(isinstance(x, int) and not isinstance(x, bool) for x in fields[name].default) else float
-            values[name] = tuple(_coerce_scalar(x, element_type, meta, source, key) for x in value)
-        else:
-            values[name] = _coerce_scalar(value, tp, meta, source, key)
+        try:
+            if dataclasses.is_dataclass(tp):
+                values[name] = _build(tp, value, source, key, errors, root)
+            elif tp is tuple:
+                if not isinstance(value, (list, tuple)) or len(value) != meta["length"]:
+                    raise ScenarioError(source, key, f"expected a list of {meta['length']} numbers, got {value!r}", _allowed(meta, tp))
+                element_type = int if all(isinstance(x, int) and not isinstance(x, bool) for x in fields[name].default) else float
+                values[name] = tuple(_coerce_scalar(x, element_type, meta, source, key) for x in value)
+            else:
+                values[name] = _coerce_scalar(value, tp, meta, source, key)
+        except ScenarioError as error:
+            errors.append(error)
+    if len(errors) > found:
+        return _raised_or_none(errors, found, collect)
     return cls(**values)
 
 
+def _raised_or_none(errors: list, found: int, collect: bool):
+    if not collect:
+        raise_all(errors[found:])
+    return None
+
+
 def _check_consistency(params: Params, source: str) -> None:
+    """Raise every inconsistency between parameters at once (one :class:`ScenarioError` or :class:`ScenarioErrors`)."""
+    errors = []
     continuum = params.continuum
     if any(b < a for a, b in zip(continuum.trust_required, continuum.trust_required[1:])):
-        raise ScenarioError(source, "continuum.trust_required", f"{continuum.trust_required} must not decrease up the continuum",
-                            "non-decreasing values from 0 to 1")
+        errors.append(ScenarioError(source, "continuum.trust_required", f"{continuum.trust_required} must not decrease up the continuum",
+                                    "non-decreasing values from 0 to 1"))
     if any(b < a for a, b in zip(continuum.turf_required, continuum.turf_required[1:])):
-        raise ScenarioError(source, "continuum.turf_required", f"{continuum.turf_required} must not decrease up the continuum",
-                            "non-decreasing values from 0 to 1")
+        errors.append(ScenarioError(source, "continuum.turf_required", f"{continuum.turf_required} must not decrease up the continuum",
+                                    "non-decreasing values from 0 to 1"))
     if sum(dataclasses.astuple(params.organizations.sector_mix)) <= 0:
-        raise ScenarioError(source, "organizations.sector_mix", "all weights are zero", "at least one weight above 0")
+        errors.append(ScenarioError(source, "organizations.sector_mix", "all weights are zero", "at least one weight above 0"))
     if params.partnership.min_members > params.organizations.count:
-        raise ScenarioError(source, "partnership.min_members",
-                            f"{params.partnership.min_members} is more than organizations.count ({params.organizations.count})",
-                            "an integer from 2 to organizations.count")
+        errors.append(ScenarioError(source, "partnership.min_members",
+                                    f"{params.partnership.min_members} is more than organizations.count ({params.organizations.count})",
+                                    "an integer from 2 to organizations.count"))
     region = params.ecosystem.organizations
     if region and region < params.organizations.count:
-        raise ScenarioError(source, "ecosystem.organizations",
-                            f"{region} is fewer than organizations.count ({params.organizations.count}), the size a convener aims for",
-                            "0 (no ecosystem) or an integer from organizations.count to 100000")
+        errors.append(ScenarioError(source, "ecosystem.organizations",
+                                    f"{region} is fewer than organizations.count ({params.organizations.count}), the size a convener aims for",
+                                    "0 (no ecosystem) or an integer from organizations.count to 100000"))
+    raise_all(errors)
 
 
 def from_dict(data: dict, source: str = "<scenario>") -> Params:
@@ -389,8 +412,14 @@ def from_dict(data: dict, source: str = "<scenario>") -> Params:
     """
     if not isinstance(data, dict):
         raise ScenarioError(source, "", f"expected a table of parameters, got {type(data).__name__}", "a TOML table")
-    data = _resolve_power_sharing(data, source)
-    params = _build(Params, data, source, "")
+    errors: list[ScenarioError] = []
+    try:
+        data = _resolve_power_sharing(data, source)
+    except ScenarioError as error:  # a bad preset is one mistake among the others
+        errors.append(error)
+        data = {**data, "governance": {k: v for k, v in data["governance"].items() if k != "power_sharing"}}
+    params = _build(Params, data, source, "", errors)
+    raise_all(errors)
     _check_consistency(params, source)
     return params
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.jit import kernel, rule
+from sim.money import DOLLAR_KEYS, dollars_summary
 from sim.params import LEVELS, PHASES, Params, to_dict
 from sim.rules import continuum, governance
 from sim.state import COLLAPSE_CAUSES, NO_TIE, NONE, State
@@ -39,6 +40,7 @@ SUMMARY_KEYS = (
     "funding_end_step", "sustained_after_funding", "months_active_after_funding", "grants_received",
     "final_mean_trust", "final_community_outcome", "peak_community_outcome", "community_power_share",
     "initial_community_power_share", "max_level", "first_step_at_level", "final_active_members", "final_phase",
+    *DOLLAR_KEYS,
 )
 
 
@@ -203,6 +205,7 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
         "first_step_at_level": first,
         "final_active_members": int(rows[steps, C_ACTIVE]),
         "final_phase": PHASES[int(rows[steps, C_PHASE])],
+        **dollars_summary(rows[: steps + 1, C_FUNDING], pship.grants_received, params.funding),
     }
 
 

@@ -15,8 +15,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, raise_all
 from sim.params import Params, from_dict
+from sim.suggest import did_you_mean
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 OVERRIDE_SOURCE = "--set"
@@ -72,7 +73,7 @@ def _check_override_key(key: str) -> None:
         if part not in names:
             prefix = ".".join(parts[:depth])
             choices = ", ".join(sorted(f"{prefix}.{n}" if prefix else n for n in names))
-            raise ScenarioError(OVERRIDE_SOURCE, key, "unknown key", choices)
+            raise ScenarioError(OVERRIDE_SOURCE, key, "unknown key" + did_you_mean(part, cls, prefix, Params), choices)
         tp = get_type_hints(cls)[part]
         last = depth == len(parts) - 1
         if dataclasses.is_dataclass(tp):
@@ -84,9 +85,15 @@ def _check_override_key(key: str) -> None:
 
 
 def apply_overrides(data: dict, overrides: dict[str, Any]) -> dict:
+    errors = []
+    for key in overrides:
+        try:
+            _check_override_key(key)
+        except ScenarioError as error:
+            errors.append(error)
+    raise_all(errors)
     merged = copy.deepcopy(data)
     for key, value in overrides.items():
-        _check_override_key(key)
         *sections, name = key.split(".")
         table = merged
         for section in sections:
@@ -104,9 +111,15 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
     """The validated parameters of a scenario, with optional dotted-key overrides."""
     path = scenario_path(name_or_path)
     data = read_toml(path)
+    errors = []
     if not isinstance(data.get("description"), str) or not data["description"].strip():
-        raise ScenarioError(str(path), "description", "missing or empty", "a non-empty string saying what the scenario represents")
-    params = from_dict(data, source=str(path))
+        errors.append(ScenarioError(str(path), "description", "missing or empty",
+                                    "a non-empty string saying what the scenario represents"))
+    try:
+        params = from_dict(data, source=str(path))
+    except ScenarioError as error:
+        errors.extend(e for e in getattr(error, "errors", [error]) if e.key not in {m.key for m in errors})
+    raise_all(errors)
     if overrides:
         params = from_dict(apply_overrides(data, dict(overrides)), source=OVERRIDE_SOURCE)
     return params

@@ -402,7 +402,7 @@ def test_report_on_a_sobol_design_computes_sensitivity(tmp_path):
     summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     sensitivity = summary.split("## Sensitivity", 1)[1].split("\n## ", 1)[0]
     rows = {line.split("|")[1].strip(): line for line in sensitivity.splitlines() if line.startswith("| ")}
-    assert {"funding.grant_months", "organizations.initial_trust", "partnership.advocacy"} <= set(rows)
+    assert {"Grant length (months)", "Initial trust", "Effort on policy advocacy"} <= set(rows)
     # Grant length drives both outcomes; trust drives neither (its total index for collapse is near zero).
     study = load_study(directory)
     from sim.experiments.report import sensitivity_indices
@@ -411,7 +411,7 @@ def test_report_on_a_sobol_design_computes_sensitivity(tmp_path):
     collapse = indices["collapsed"].set_index("name")
     assert collapse.loc["funding.grant_months", "ST"] > 0.5
     assert collapse.loc["organizations.initial_trust", "ST"] < 0.15
-    assert "### Reached scale" in summary and "funding.grant_months >=" in summary
+    assert "### Reached scale" in summary and "grant length (months) >=" in summary
 
 
 def test_report_bad_input_exits_2_with_one_line(tmp_path, capsys):

@@ -167,6 +167,73 @@ def _check_phases(page) -> None:
             assert text.startswith("It reached scale") and chip.strip() == "scale", (chip, text)
 
 
+def _watch_months(page) -> None:
+    """Record every month the first side shows, as it changes (to prove that playback skips none)."""
+    page.evaluate("""() => {
+        window.__months = [];
+        const seen = () => { const c = document.querySelector('.month-counter');
+                             if (c && window.__months[window.__months.length - 1] !== +c.dataset.month)
+                                 window.__months.push(+c.dataset.month); };
+        new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                           characterData: true});
+        seen();
+    }""")
+
+
+SIZES = {  # name: (CSS viewport, device scale): a projector at 1024x768, 1366x768 at 150% zoom, a wide screen
+    "1024x768": ((1024, 768), 1.0),
+    "1366x768 at 150%": ((911, 512), 1.5),
+    "1920x1080": ((1920, 1080), 1.0),
+}
+FRAMEWORK_WORDS = ("This website runs on Solara", "Page 0", "PAGE 0", "Play Interval", "Render Interval", "Use Threads",
+                   "Time: 0")
+
+
+def _check_layout(page) -> dict:
+    """Nothing overlaps and nothing of the main content is covered or cut off; returns what was measured."""
+    measured = page.evaluate("""() => {
+        const box = el => { const r = el.getBoundingClientRect();
+                            return {x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height}; };
+        const blocks = ['.playback-panel', '.settings-panel', '.classroom-intro', '.side-0', '.side-1', '.ensemble']
+            .map(sel => [sel, document.querySelector(sel)]).map(([sel, el]) => [sel, el ? box(el) : null]);
+        const covered = [];
+        for (const el of document.querySelectorAll('.network-image, .side-caption, .charts-image, .side-title, '
+                                                   + '.playback-panel button')) {
+            el.scrollIntoView({block: 'center', behavior: 'instant'});
+            const r = el.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 20));
+            if (!(hit && (hit === el || el.contains(hit)))) covered.push(el.className + ' under ' + (hit && hit.className));
+        }
+        window.scrollTo(0, 0);
+        return {blocks, covered, overflow: document.documentElement.scrollWidth - innerWidth,
+                text: document.body.innerText};
+    }""")
+    blocks = dict(measured["blocks"])
+    assert all(blocks.values()), blocks
+    assert measured["overflow"] <= 1, f"the page is {measured['overflow']} px wider than the window"
+    assert measured["covered"] == [], measured["covered"]
+    names = list(blocks)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            p, q = blocks[a], blocks[b]
+            apart = p["x"] + p["w"] <= q["x"] + 1 or q["x"] + q["w"] <= p["x"] + 1 or \
+                p["y"] + p["h"] <= q["y"] + 1 or q["y"] + q["h"] <= p["y"] + 1
+            assert apart, f"{a} overlaps {b}: {p} {q}"
+    for words in FRAMEWORK_WORDS:
+        assert words not in measured["text"], words
+    return blocks
+
+
+def _axe_violations(page) -> list[dict]:
+    """Serious and critical violations found by axe-core (bundled by axe-playwright-python: no CDN)."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    page.add_script_tag(content=AXE_SCRIPT)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
 @pytest.mark.browser
 def test_the_page_in_a_real_browser(server, browser, tmp_path):
     url, first_line = server
@@ -191,18 +258,29 @@ def test_the_page_in_a_real_browser(server, browser, tmp_path):
     page.goto(url, timeout=TIMEOUT_MS)
     page.wait_for_selector(".month-counter", timeout=TIMEOUT_MS)
     _wait_month(page, 0)
+    # Headings carry both the formal say and the effective power, each the model's own number.
     titles = page.locator(".side-title").all_inner_texts()
-    assert titles == ["Betterment: the community decides 10%", "Empowerment: the community decides 50%"]
-    assert page.locator(".network-image").count() == 2
-    assert page.locator(".charts-image").count() == 2
+    effective = page.eval_on_selector_all(".side-title", "els => els.map(e => +e.dataset.effective)")
+    assert titles == [f"Betterment: community formal say 10% · effective power {round(100 * effective[0])}%",
+                      f"Empowerment: community formal say 50% · effective power {round(100 * effective[1])}%"]
+    assert 0 < effective[0] < 0.10 and 0 < effective[1] < 0.50  # authority used with capacity
+    intro = page.locator(".classroom-intro").inner_text()
+    assert "collaborative betterment" in intro and "collaborative empowerment" in intro and "Himmelman" in intro
+    assert page.locator(".network-image").count() == 2 and page.locator(".charts-image").count() == 2
+    alts = page.eval_on_selector_all("img", "els => els.map(e => e.alt)")
+    assert len(alts) >= 5 and all(len(alt) > 40 for alt in alts), alts  # every picture says what it shows
     assert page.locator(".phase-current").count() == 2
+    page.wait_for_selector(".ensemble-image", timeout=TIMEOUT_MS)
+    ensemble = page.locator(".ensemble-sentences").inner_text()
+    assert re.search(r"Over 30 runs \(seeds 0–29\).*under betterment in \d+ and under empowerment in \d+", ensemble)
+    assert "Early speed:" in ensemble
     caption_before = page.locator(".side-caption").first.inner_text()
     assert caption_before.startswith("Month 0:")
     charts_before = page.locator(".charts-image").first.screenshot()
     network_before = page.locator(".network-image").nth(1).screenshot()
 
     # Step three times: both sides advance, their charts and captions change.
-    step = page.get_by_role("button", name="Step")
+    step = page.get_by_role("button", name="Step", exact=True)
     for month in (1, 2, 3):
         step.click()
         _wait_month(page, month)
@@ -214,36 +292,41 @@ def test_the_page_in_a_real_browser(server, browser, tmp_path):
     caption_after = page.locator(".side-caption").first.inner_text()
     assert caption_after.startswith("Month 3:") and caption_after != caption_before
 
-    # Play, then pause: the months run on while playing and stop when paused.
-    page.get_by_role("button", name="▶").click()
-    page.wait_for_function("() => [...document.querySelectorAll('.month-counter')].every(e => +e.dataset.month >= 6)",
+    # Play at the fastest speed, then pause: every month is shown on the way, none skipped.
+    page.get_by_role("button", name="Fast: four months a second").click()
+    _watch_months(page)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => [...document.querySelectorAll('.month-counter')].every(e => +e.dataset.month >= 12)",
                            timeout=TIMEOUT_MS, polling=50)
-    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="Pause", exact=True).click()
     page.wait_for_timeout(1000)
     paused = _months(page)
-    assert paused[0] == paused[1] >= 6
+    assert paused[0] == paused[1] >= 12
     page.wait_for_timeout(1500)
     assert _months(page) == paused
+    shown = page.evaluate("window.__months")
+    assert shown == list(range(shown[0], shown[-1] + 1)), f"months skipped while playing: {shown}"
 
-    # Step many months at once (Mesa's render interval): phases and captions agree on each side.
-    interval = page.locator(".v-input", has_text="Render Interval").locator("[role=slider]")
-    interval.focus()
-    page.keyboard.press("End")
-    step.click()
+    # Jump a year at a time: phases and captions agree on each side.
+    jump = page.get_by_role("button", name="Jump 12 months")
+    for _ in range(4):
+        jump.click()
+        page.wait_for_timeout(200)
     page.wait_for_function("() => [...document.querySelectorAll('.month-counter')].every(e => +e.dataset.month >= 60)",
                            timeout=TIMEOUT_MS, polling=50)
     page.wait_for_timeout(500)
     _check_phases(page)
-    interval.focus()
-    page.keyboard.press("Home")
 
-    # Move a control (organizations per side, to its maximum), press Reset: both sides are rebuilt with it.
-    slider = page.locator(".v-input", has_text="Organizations").locator("[role=slider]")
+    # Move a control (organizations per side, to its maximum), press Reset: both sides are rebuilt with it. The
+    # slider's value is in its label all the time, not only while dragging.
+    slider = page.locator(".v-input", has_text="Organizations:").locator("[role=slider]")
     assert slider.count() == 1
     assert slider.get_attribute("aria-valuenow") == "12"
+    assert page.locator(".v-input", has_text="Organizations: 12").count() == 1
     slider.focus()
     page.keyboard.press("End")
     page.wait_for_function("el => el.getAttribute('aria-valuenow') === '50'", arg=slider.element_handle())
+    page.locator(".v-input", has_text="Organizations: 50").wait_for(timeout=TIMEOUT_MS)
     page.get_by_role("button", name="Reset").click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.side-setting')].every(e => e.dataset.organizations === '50')",
@@ -259,9 +342,28 @@ def test_the_page_in_a_real_browser(server, browser, tmp_path):
     elapsed = time.monotonic() - started
     assert elapsed < 10, f"a step with 50 organizations per side took {elapsed:.1f} s"
 
+    # Keyboard focus is visible: a focused button draws an outline at least 2 px wide.
+    page.keyboard.press("Tab")
+    step.focus()
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineWidth")
+    assert float(outline.rstrip("px") or 0) >= 2, outline
+
     shot = tmp_path / "app.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     assert outside == [], f"the page tried to reach the internet: {outside[:5]}"
     assert failures == [], f"requests failed: {failures[:5]}"
     page.close()
+
+    # The projector sizes: nothing overlaps or is covered, no framework furniture, no serious accessibility fault.
+    for name, (viewport, scale) in SIZES.items():
+        sized = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, device_scale_factor=scale)
+        sized.set_default_timeout(TIMEOUT_MS)
+        sized.route("**/*", only_loopback)
+        sized.goto(url, timeout=TIMEOUT_MS)
+        sized.wait_for_selector(".ensemble-image", timeout=TIMEOUT_MS)
+        _wait_month(sized, 0)
+        _check_layout(sized)
+        assert _axe_violations(sized) == [], name
+        sized.close()
+    assert outside == [], f"the page tried to reach the internet: {outside[:5]}"

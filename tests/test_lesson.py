@@ -43,7 +43,8 @@ def story(**changes) -> Story:
                 collapse_cause=None, scale_month=None, grant_months=36, funded=False, grant_end=36,
                 grant_runs_until=None, renewals=0, renewal_possible=False,
                 walked_away=(Departure(0, 20, True), Departure(5, 40, False), Departure(7, 41, False)),
-                left_at_collapse=0, most_pairs_level="coordinating", highest_level="collaborating",
+                left_at_collapse=0, most_pairs_level="coordinating", pairs_at_most=30, pairs_tied=50,
+                highest_level="collaborating",
                 power_share=0.38, outcome=0.12, peak_outcome=0.2)
     base.update(changes)
     return Story(**base)
@@ -124,7 +125,7 @@ def test_caption_of_a_handcrafted_story():
     assert "Month 60: the partnership is in its demonstration phase." in text
     assert "The grant ended in month 36." in text
     assert "Three partners walked away (one community organization and two institutions), two of them after the grant ended." in text
-    assert "Most pairs are coordinating; the furthest any pair got is collaborating." in text
+    assert "Most pairs (30 of 50) are coordinating; the furthest any pair got is collaborating." in text
     assert "Institutions hold 62% of the decision power, the community's own organizations 38%" in text
 
 
@@ -217,9 +218,9 @@ def test_lesson_writes_an_animated_gif_and_a_handout(tmp_path, capsys):
     out = tmp_path / "lesson"
     assert main(["lesson", LESSON, "--out", str(out), "--steps", "30"]) == 0
     printed = capsys.readouterr().out
-    gif, handout = out / f"{LESSON}.gif", out / f"{LESSON}-handout.png"
-    assert str(gif) in printed and str(handout) in printed
-    assert sorted(p.name for p in out.iterdir()) == sorted([gif.name, handout.name])
+    gif, handout, plan = out / f"{LESSON}.gif", out / f"{LESSON}-handout.png", out / f"{LESSON}-plan.md"
+    assert str(gif) in printed and str(handout) in printed and str(plan) in printed
+    assert sorted(p.name for p in out.iterdir()) == sorted([gif.name, handout.name, plan.name])
     with Image.open(gif) as image:
         assert image.format == "GIF"
         assert image.n_frames >= 8  # month 0, then every three months
@@ -233,7 +234,7 @@ def test_lesson_is_byte_identical_for_a_seed_and_differs_across_seeds(tmp_path, 
     for name, seed in (("a", "4"), ("b", "4"), ("c", "5")):
         assert main(["lesson", LESSON, "--out", str(tmp_path / name), "--seed", seed, "--steps", "24"]) == 0
     capsys.readouterr()
-    files = [f"{LESSON}.gif", f"{LESSON}-handout.png"]
+    files = [f"{LESSON}.gif", f"{LESSON}-handout.png", f"{LESSON}-plan.md"]
     for file in files:
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
     assert (tmp_path / "a" / files[1]).read_bytes() != (tmp_path / "c" / files[1]).read_bytes()

@@ -21,6 +21,7 @@ from sim.errors import ScenarioError
 from sim.experiments import analysis, load_spec, run_sweep
 from sim.experiments import store
 from sim.experiments.report import load_study
+from sim.money import DOLLAR_KEYS
 from sim.record import SUMMARY_KEYS
 
 REGION_SPEC = """\
@@ -38,7 +39,8 @@ timeseries = true
 every = 6
 """
 # Every partnership outcome column a single-partnership sweep has, none of which a region sweep may have.
-PARTNERSHIP_COLUMNS = set(store.outcome_columns(store.PARTNERSHIP)) - {"steps"}
+# Both kinds of run report their steps and their money (sim.money) under the same names.
+PARTNERSHIP_COLUMNS = set(store.outcome_columns(store.PARTNERSHIP)) - {"steps", *DOLLAR_KEYS}
 EXPECTED_TYPES = {
     "steps": pa.int64(), "organizations": pa.int64(), "initial_acquainted_pairs": pa.int64(),
     "final_acquainted_pairs": pa.int64(), "partnerships_formed": pa.int64(), "partnerships_reached_scale": pa.int64(),

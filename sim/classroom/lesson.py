@@ -24,9 +24,6 @@ is safe in the page server's threads.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +37,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from sim.model import PartnershipModel
-from sim.classroom.narrative import Chronicle, side_name, side_title
+from sim.classroom.narrative import Chronicle, side_heading, side_name, side_title
 from sim.params import LEVELS, PHASES, SECTORS, POWER_SHARING_PRESETS
 from sim.scenarios import load_scenario, with_overrides
 
@@ -69,6 +66,7 @@ COLLAPSE_STYLE = dict(color="#cb181d", linestyle=":", linewidth=2.0)
 SCALE_STYLE = dict(color="#238b45", linestyle="-.", linewidth=1.5)
 SIDE_COLOURS = ("#b35806", "#542788")  # left, right in comparison charts
 PNG_METADATA = {"Software": None}
+HANDOUT_MIN_PT = 9.0  # the smallest text on the A4 handout, in points as printed
 
 DEFAULT_SCENARIO = "baseline"
 
@@ -103,19 +101,10 @@ class ClassroomModel(mesa.Model):
     def __init__(self, organizations: int = 12, grant_months: int = 36, renewal_probability: float = 0.0,
                  mandated: bool = False, expectation_ratio: float = 1.0, left_share: float = 0.1,
                  right_share: float = 0.5, governance_mode: str = "shared", seed: int = 1,
-                 steps: int | None = None, base_scenario: str = DEFAULT_SCENARIO):
+                 steps: int | None = None, base_scenario: str = DEFAULT_SCENARIO, inclusion_cost: float | None = None):
         super().__init__(rng=int(seed))
-        overrides = {
-            "seed": int(seed),
-            "organizations.count": int(organizations),
-            "funding.grant_months": int(grant_months),
-            "funding.renewal_probability": float(renewal_probability),
-            "funding.mandated": bool(mandated),
-            "funding.expectation_ratio": float(expectation_ratio),
-            "governance.mode": str(governance_mode),
-        }
-        if steps is not None:
-            overrides["steps"] = int(steps)
+        overrides = classroom_overrides(organizations, grant_months, renewal_probability, mandated, expectation_ratio,
+                                        governance_mode, seed, steps, inclusion_cost)
         self.base_scenario = base_scenario
         self.params = load_scenario(base_scenario, overrides)
         self.sides: list[Side] = []
@@ -172,6 +161,26 @@ class ClassroomModel(mesa.Model):
         mode = {"shared": "shared governance", "backbone": "a backbone organization",
                 "lead_agency": "a lead agency"}[p.governance.mode]
         return ", ".join([f"{p.organizations.count} organizations", grant, mode, *extras, f"seed {p.seed}"])
+
+
+def classroom_overrides(organizations: int, grant_months: int, renewal_probability: float, mandated: bool,
+                        expectation_ratio: float, governance_mode: str, seed: int, steps: int | None = None,
+                        inclusion_cost: float | None = None) -> dict:
+    """The parameter overrides of the classroom's knobs (shared by both sides, and by the ensemble of seeds)."""
+    overrides = {
+        "seed": int(seed),
+        "organizations.count": int(organizations),
+        "funding.grant_months": int(grant_months),
+        "funding.renewal_probability": float(renewal_probability),
+        "funding.mandated": bool(mandated),
+        "funding.expectation_ratio": float(expectation_ratio),
+        "governance.mode": str(governance_mode),
+    }
+    if steps is not None:
+        overrides["steps"] = int(steps)
+    if inclusion_cost is not None:
+        overrides["governance.inclusion_cost"] = float(inclusion_cost)
+    return overrides
 
 
 def percent_text(share: float) -> str:
@@ -535,33 +544,37 @@ def handout_figure(classroom: ClassroomModel, lesson: Lesson, earlier: tuple[int
     fig.patch.set_facecolor("white")
     fig.text(0.5, 0.985, lesson.title, ha="center", va="top", fontsize=19, weight="bold")
     fig.text(0.5, 0.955, lesson.subtitle, ha="center", va="top", fontsize=12, color="0.25")
-    fig.text(0.05, 0.93, _wrap(lesson.intro, 112), ha="left", va="top", fontsize=8.8, linespacing=1.3, color="0.1")
-    fig.text(0.05, 0.883, f"Settings: {classroom.setting()}.", ha="left", va="top", fontsize=8.8, color="0.1")
+    fig.text(0.05, 0.935, _wrap(lesson.intro, 108), ha="left", va="top", fontsize=HANDOUT_MIN_PT, linespacing=1.3,
+             color="0.1")
+    fig.text(0.05, 0.866, _wrap(f"Settings: {classroom.setting()}.", 108), ha="left", va="top", fontsize=HANDOUT_MIN_PT,
+             color="0.1")
 
     limits = chart_limits(classroom)
     for index, side in enumerate(classroom.sides):
         left = 0.025 + 0.49 * index
         centre = left + 0.235
         colour = SIDE_COLOURS[index]
-        fig.text(centre, 0.862, side.title, ha="center", va="top", fontsize=11.5, weight="bold", color=colour)
-        fig.text(centre, 0.843, f"at the end: {phase_label(side)}", ha="center", va="top", fontsize=9.5)
+        effective = float(side.model.recorder.frame()["community_power_share"].iloc[-1])
+        fig.text(centre, 0.845, side_heading(side.share, effective).replace(" · ", "\n"), ha="center", va="top",
+                 fontsize=11, weight="bold", color=colour, linespacing=1.2)
+        fig.text(centre, 0.808, f"at the end: {phase_label(side)}", ha="center", va="top", fontsize=10)
         panels = [(earlier[0], earlier[1][index])] if earlier is not None else []
         panels.append((classroom.month, side.model.state))
         width = 0.215
         for slot, (month, state) in enumerate(panels):
             x = centre - width * len(panels) / 2 + width * slot
-            ax = fig.add_axes((x + 0.005, 0.67, width - 0.01, 0.15))
+            ax = fig.add_axes((x + 0.005, 0.655, width - 0.01, 0.13))
             draw_network(ax, state, classroom.positions, size=0.6)
             label = f"month {month}" + (" (grant ends)" if month == classroom.params.funding.grant_months else "")
-            ax.set_title(label, fontsize=8.5, pad=2)
-        fig.text(left + 0.012, 0.66, _wrap(classroom.caption(index), 57), ha="left", va="top", fontsize=8.8,
-                 linespacing=1.3)
+            ax.set_title(label, fontsize=HANDOUT_MIN_PT, pad=2)
+        fig.text(left + 0.012, 0.645, _wrap(classroom.caption(index), 55), ha="left", va="top", fontsize=HANDOUT_MIN_PT,
+                 linespacing=1.25)
 
-    fig.legend(handles=network_legend_handles(size=0.8), loc="upper center", bbox_to_anchor=(0.5, 0.505), ncol=5,
-               fontsize=8, frameon=False, columnspacing=1.0, handletextpad=0.3)
+    fig.legend(handles=network_legend_handles(size=0.8), loc="upper center", bbox_to_anchor=(0.5, 0.487), ncol=5,
+               fontsize=HANDOUT_MIN_PT, frameon=False, columnspacing=0.8, handletextpad=0.3)
 
     # Pairs at each level, one chart per side; then trust, outcome and power with both sides on each.
-    gs = fig.add_gridspec(2, 6, left=0.08, right=0.97, top=0.435, bottom=0.085, hspace=0.55, wspace=1.4)
+    gs = fig.add_gridspec(2, 6, left=0.08, right=0.97, top=0.41, bottom=0.14, hspace=0.6, wspace=1.5)
     frames = [side.model.recorder.frame() for side in classroom.sides]
     for index, side in enumerate(classroom.sides):
         ax = fig.add_subplot(gs[0, 3 * index:3 * index + 3])
@@ -569,12 +582,12 @@ def handout_figure(classroom: ClassroomModel, lesson: Lesson, earlier: tuple[int
         ax.stackplot(frame["step"].to_numpy(), [frame[f"n_{name}"].to_numpy() for name in LEVELS],
                      colors=[LEVEL_COLOURS[name] for name in LEVELS])
         ax.set_ylim(0, limits["pairs"])
-        ax.set_title(f"Pairs at each level: {side.name}", fontsize=9.5, loc="left", color=SIDE_COLOURS[index])
+        ax.set_title(f"Pairs at each level: {side.name}", fontsize=10, loc="left", color=SIDE_COLOURS[index])
         _tidy(ax, classroom, limits, only=index)
         if index == 0:
-            ax.set_ylabel("pairs", fontsize=8.5)
+            ax.set_ylabel("pairs", fontsize=HANDOUT_MIN_PT)
     comparisons = (("mean_trust", "Mean trust", 1.0), ("community_outcome", "Community outcome", limits["outcome"]),
-                   ("community_power_share", "Community's share of power", 1.0))
+                   ("community_power_share", "Community's effective power", 1.0))
     for slot, (column, title, top) in enumerate(comparisons):
         ax = fig.add_subplot(gs[1, 2 * slot:2 * slot + 2])
         for index, side in enumerate(classroom.sides):
@@ -582,24 +595,25 @@ def handout_figure(classroom: ClassroomModel, lesson: Lesson, earlier: tuple[int
             ax.plot(frame["step"].to_numpy(), frame[column].to_numpy(), color=SIDE_COLOURS[index], linewidth=1.8,
                     label=side.name)
         ax.set_ylim(0, top)
-        ax.set_title(title, fontsize=9.5, loc="left")
+        ax.set_title(title, fontsize=10, loc="left")
         _tidy(ax, classroom, limits)
         if slot == 0:
-            ax.legend(fontsize=7.5, frameon=False, loc="lower right")
-    fig.text(0.05, 0.045, _wrap(
+            ax.legend(fontsize=HANDOUT_MIN_PT, frameon=False, loc="lower right")
+    fig.text(0.05, 0.088, _wrap(
         "Dashed grey line: the grant ends. Dotted line: the month a side collapsed. Trust, outcome and power run "
-        "from 0 (none) to 1 (full); power is formal authority used with capacity. One seeded run is one possible "
-        "history: compare many seeds before drawing conclusions. Made with: partnersim lesson "
-        f"{lesson.name} --seed {classroom.params.seed} --steps {classroom.steps_total}.", 140),
-        ha="left", va="top", fontsize=7.5, color="0.3", linespacing=1.3)
+        "from 0 (none) to 1 (full). Formal say is the share of decision authority; effective power is authority used with "
+        "capacity (the community's share of authority × capacity). One seeded run is one possible "
+        "history: compare many seeds before drawing conclusions (the lesson plan gives 30). Made with: partnersim lesson "
+        f"{lesson.name} --seed {classroom.params.seed} --steps {classroom.steps_total}.", 108),
+        ha="left", va="top", fontsize=HANDOUT_MIN_PT, color="0.25", linespacing=1.25)
     return fig
 
 
 def _tidy(ax, classroom: ClassroomModel, limits: dict, only: int | None = None) -> None:
     """Shared x axis, grid, and the lines where the grant ended and where a side (or side ``only``) collapsed."""
     ax.set_xlim(0, limits["steps"])
-    ax.tick_params(labelsize=7.5)
-    ax.set_xlabel("month", fontsize=8)
+    ax.tick_params(labelsize=HANDOUT_MIN_PT)
+    ax.set_xlabel("month", fontsize=HANDOUT_MIN_PT)
     ax.grid(True, color="0.9", linewidth=0.7)
     ax.set_axisbelow(True)
     ended = {side.model.state.partnership.funding_end_step for side in classroom.sides}
@@ -619,49 +633,3 @@ def get_lesson(name: str) -> Lesson:
     if name not in LESSONS:
         raise UnknownLesson(f"unknown lesson {name!r}; lessons: {', '.join(lesson_names())}")
     return LESSONS[name]
-
-
-def write_lesson(name: str, out_dir: Path, seed: int | None = None, steps: int | None = None) -> list[Path]:
-    """Run the lesson's two seeded partnerships and write ``NAME.gif`` and ``NAME-handout.png`` to ``out_dir``.
-
-    The files are built in a temporary directory and moved into place, so a
-    reader never sees a half-written file. The same arguments give the same bytes.
-    """
-    lesson = get_lesson(name)
-    classroom = lesson_classroom(lesson, seed, steps)
-    frames, durations = [], []
-
-    def snap(hold: int = 250) -> None:
-        fig = gif_frame(classroom, lesson)
-        frames.append(_rgb(fig))
-        durations.append(hold)
-
-    grant = classroom.params.funding.grant_months
-    earlier = None
-    snap(1500)
-    while classroom.running:
-        classroom.step()
-        if classroom.month == grant and classroom.running:
-            earlier = (grant, [side.model.state.copy() for side in classroom.sides])
-        if classroom.month % lesson.frame_every == 0 or not classroom.running:
-            snap()
-    durations[-1] = 4000
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir))
-    try:
-        gif = staging / f"{name}.gif"
-        handout = staging / f"{name}-handout.png"
-        write_gif(frames, gif, durations)
-        fig = handout_figure(classroom, lesson, earlier)
-        FigureCanvasAgg(fig)
-        fig.savefig(handout, format="png", dpi=fig.dpi, metadata=PNG_METADATA)
-        written = []
-        for path in (gif, handout):
-            target = out_dir / path.name
-            os.replace(path, target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

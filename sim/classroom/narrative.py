@@ -59,6 +59,14 @@ def side_title(share: float) -> str:
     return f"The community decides {percent(share)}"
 
 
+def side_heading(share: float, effective: float) -> str:
+    """``'Betterment: community formal say 10% · effective power 6%'``: the formal share of decision authority and
+    the community's effective power (its share of authority × capacity), both the model's numbers."""
+    name = side_name(share)
+    label = name.capitalize() if name in ("betterment", "empowerment") else "Custom"
+    return f"{label}: community formal say {percent(share)} · effective power {percent(effective)}"
+
+
 # --------------------------------------------------------------------------- facts
 
 @dataclass(frozen=True)
@@ -88,7 +96,9 @@ class Story:
     renewal_possible: bool
     walked_away: tuple[Departure, ...]   # left on their own before any collapse
     left_at_collapse: int           # members still there when it collapsed
-    most_pairs_level: str | None    # the level most remaining pairs are at (None: no ties left)
+    most_pairs_level: str | None    # the level more remaining pairs are at than any other (None: no ties left)
+    pairs_at_most: int              # how many pairs are at that level
+    pairs_tied: int                 # pairs with a tie at all
     highest_level: str | None       # the highest level any pair reached so far
     power_share: float              # the community's share of decision power now
     outcome: float                  # community outcome now, 0..1
@@ -117,7 +127,8 @@ def read_story(params: Params, state: State, frame: pd.DataFrame, left_month: np
     upper = np.triu(np.ones((count, count), dtype=bool), k=1)
     levels = pairs.level[upper]
     levels = levels[levels >= 0]
-    most = LEVELS[int(np.bincount(levels, minlength=len(LEVELS)).argmax())] if levels.size else None
+    counts = np.bincount(levels, minlength=len(LEVELS))
+    most = LEVELS[int(counts.argmax())] if levels.size else None
     reached = [name for name in LEVELS if (frame[f"n_{name}"] > 0).any()]
 
     grant_end = pship.funding_end_step if pship.funding_end_step is not None and pship.funding_end_step <= month else None
@@ -143,6 +154,8 @@ def read_story(params: Params, state: State, frame: pd.DataFrame, left_month: np
         walked_away=walked,
         left_at_collapse=left_at_collapse,
         most_pairs_level=most,
+        pairs_at_most=int(counts.max()) if levels.size else 0,
+        pairs_tied=int(levels.size),
         highest_level=reached[-1] if reached else None,
         power_share=float(frame["community_power_share"].iloc[-1]),
         outcome=float(frame["community_outcome"].iloc[-1]),
@@ -244,6 +257,7 @@ def _departures(s: Story) -> str | None:
 
 
 def _levels(s: Story) -> str | None:
+    """Where the pairs are on the continuum: "most" only for more than half of them, else the largest group, counted."""
     if s.collapse_month is not None:
         if s.highest_level:
             return f"Before that, the furthest any pair got was {LEVEL_WORDS[s.highest_level]}."
@@ -251,11 +265,15 @@ def _levels(s: Story) -> str | None:
     if s.most_pairs_level is None:
         return "No ties are left."
     most = LEVEL_WORDS[s.most_pairs_level]
+    if s.pairs_at_most == s.pairs_tied and s.most_pairs_level == LEVELS[0]:
+        return "Every pair is still networking."
+    if 2 * s.pairs_at_most > s.pairs_tied:
+        where = f"Most pairs ({s.pairs_at_most} of {s.pairs_tied}) are {most}"
+    else:
+        where = f"More pairs are {most} than at any other level ({s.pairs_at_most} of {s.pairs_tied})"
     if s.highest_level is None or s.highest_level == s.most_pairs_level:
-        if s.most_pairs_level == LEVELS[0]:
-            return "Every pair is still networking."
-        return f"Most pairs are {most}, and none has gone further."
-    return f"Most pairs are {most}; the furthest any pair got is {LEVEL_WORDS[s.highest_level]}."
+        return f"{where}, and none has gone further."
+    return f"{where}; the furthest any pair got is {LEVEL_WORDS[s.highest_level]}."
 
 
 def _power(s: Story) -> str | None:

@@ -2,6 +2,9 @@
 
 - ``grid``: full factorial over every knob's values (the last knob varies fastest).
 - ``list``: the i-th value of every knob's list makes point i.
+- ``policies``: every named policy (its bundle of lever settings) against every combination of the
+  uncertainties' values, policy-major: point ``p * U + u`` is policy ``p`` in world ``u`` of ``U``
+  (:func:`policy_of_points` reads it back).
 - ``latin_hypercube``: ``scipy.stats.qmc.LatinHypercube`` with ``samples`` points.
 - ``sobol``: SALib's Saltelli scheme (``SALib.sample.sobol.sample``, ``calc_second_order=False``):
   ``samples * (D + 2)`` points in SALib's order, so that ``SALib.analyze.sobol.analyze``
@@ -55,6 +58,8 @@ def build_design(spec: Spec) -> Design:
     if spec.method == "list":
         columns = {k.key: _column(k, k.grid_values()) for k in knobs}
         return Design("list", knobs, columns, len(knobs[0].values))
+    if spec.method == "policies":
+        return _policies(knobs)
     if spec.method in SAMPLING_METHODS:
         return _sampled(spec)
     raise ValueError(f"unknown design method {spec.method!r}")
@@ -76,6 +81,21 @@ def _grid(knobs: tuple[Knob, ...]) -> Design:
     index = np.unravel_index(np.arange(n_points), sizes) if sizes else ()
     columns = {k.key: _column(k, values)[idx] for k, values, idx in zip(knobs, value_lists, index)}
     return Design("grid", knobs, columns, n_points)
+
+
+def _policies(knobs: tuple[Knob, ...]) -> Design:
+    levers = tuple(k for k in knobs if k.role == "lever")
+    world = _grid(tuple(k for k in knobs if k.role != "lever"))
+    n_policies = len(levers[0].values)
+    columns = {k.key: np.repeat(_column(k, k.values), world.n_points) for k in levers}
+    columns.update({key: np.tile(column, n_policies) for key, column in world.columns.items()})
+    return Design("policies", knobs, columns, n_policies * world.n_points)
+
+
+def policy_of_points(design_points, policy_names: list[str], n_points: int) -> list[str]:
+    """The policy each design point of a ``policies`` design belongs to (``n_points``: the design's size)."""
+    per_policy = max(n_points // max(len(policy_names), 1), 1)
+    return [policy_names[min(int(point) // per_policy, len(policy_names) - 1)] for point in design_points]
 
 
 def problem_of(knobs: tuple[Knob, ...]) -> dict:

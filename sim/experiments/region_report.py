@@ -46,7 +46,7 @@ from sim.experiments.report import (
     DPI, FIGSIZE, GRANT_STYLE, MAX_POINTS, OUTCOME_COLOURS, Groups, Study, _cap, _colours,
     _failures, _figures_section, _file_part, _header, _knob_cells, _knob_value_keys, _legend_below,
     _load_timeseries, _markdown_table, _mark_grant_ends, _num, _save, _stratum, _table_keys, _title, _with_group,
-    format_value, groups_of, knob_name, knob_phrase, two_arm_knobs, write_summary,
+    format_value, groups_of, in_group_order, knob_name, knob_phrase, section_parameters, two_arm_knobs, write_summary,
 )
 
 # Per run: partnerships sustained after the grant over those whose grant ended (NaN when none ended).
@@ -391,7 +391,7 @@ def plot_region_outcomes(study: Study, knob: str) -> Any:
     top = 0.0
     shown = SHARES[:2]
     for k, (column, name) in enumerate(shown):
-        table = analysis.mean_table(frame, ["_group"], column)
+        table = in_group_order(analysis.mean_table(frame, ["_group"], column), groups)
         table = table[table["n"] > 0]
         if table.empty:
             continue
@@ -527,6 +527,7 @@ def write_region_report(study: Study, out: Path) -> list[Path]:
         section_effects(study, region_effects(study)),
         _figures_section(figures),
         _failures(study),
+        section_parameters(study),
     ]
     return write_summary(out, sections, written)
 

@@ -45,13 +45,15 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.lines  # noqa: E402  (the backend must be chosen first)
+import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.region.model import ECOSYSTEM_SUMMARY_KEYS  # noqa: E402
-from sim.experiments import analysis  # noqa: E402
+from sim.experiments import analysis, money, sentences  # noqa: E402
+from sim.experiments.design import policy_of_points  # noqa: E402
 from sim.experiments.discovery import discover  # noqa: E402
 from sim.experiments.store import PARTNERSHIP, REGION, RUN_KINDS  # noqa: E402
 
@@ -59,7 +61,9 @@ FIGSIZE = (9.0, 5.0)
 WIDE = (11.0, 5.0)
 DPI = 100
 PNG_METADATA = {"Software": None}
+PLAIN_TEXT = {"text.parse_math": False}  # "$12,500 ... $7,500" in a label is money, not mathematics
 GRANT_STYLE = dict(linestyle="--", linewidth=1.1, alpha=0.9)
+GRANT_KEY = "funding.grant_months"
 
 RUN_COLUMNS = ("run_id", "design_point", "replicate", "seed", "scenario", "status", "error")
 REQUIRED_COLUMNS = ("reached_scale", "collapsed", "collapse_step")
@@ -69,6 +73,7 @@ MAX_TABLE_POINTS = 60      # above this many design points, tables are per knob 
 MAX_GROUPS = 8             # a numeric knob with more distinct values than this is binned for lines and tables
 MAX_POINTS = 16            # ... and for point plots with error bars
 BINS = 4
+WIDE_INTERVAL = 0.20       # a heatmap cell whose 95% interval spans more than this is marked as uncertain
 OUTCOME_NAMES = {
     "reached_scale": "Reached scale",
     "collapsed": "Collapsed",
@@ -90,6 +95,8 @@ KNOB_NAMES = {
     "governance.power_sharing": "power sharing",
     "public_sector.receptivity": "public sector receptivity",
     "partnership.advocacy": "effort on policy advocacy",
+    "funding.monthly_amount": "grant money per month (dollars)",
+    "policy": "policy",
 }
 # Short phrases for "by ..." in titles.
 KNOB_PHRASES = {
@@ -101,6 +108,7 @@ KNOB_PHRASES = {
     "organizations.count": "number of organizations",
     "governance.mode": "governance form",
     "governance.community_decision_share": "community decision share",
+    "funding.monthly_amount": "grant money per month",
 }
 TRAJECTORY_METRICS = (
     ("community_outcome", "Community outcome (0 to 1)"),
@@ -133,6 +141,9 @@ class Study:
     timeseries_path: Path | None = None
     notes: list[str] = field(default_factory=list)
     kind: str = PARTNERSHIP     # "partnership" (one partnership per run) or "region" (a region per run)
+    policies: list[str] = field(default_factory=list)  # a policies design: the policies' names in the spec's order
+    reference: str | None = None  # ... the policy the others are compared with
+    policy_knobs: list[str] = field(default_factory=list)  # ... and the settings that make them up
 
     @property
     def n_failed(self) -> int:
@@ -223,11 +234,34 @@ def load_study(results_dir: str | Path) -> Study:
                   levers=[k for k in levers if k in knobs], method=method, steps=steps,
                   problem=manifest.get("problem") if isinstance(manifest.get("problem"), dict) else None,
                   timeseries_path=timeseries_path if timeseries_path.is_file() else None, kind=kind)
+    _attach_policies(study)
     status = manifest.get("status")
     if status not in (None, "complete"):
         study.notes.append(f"the sweep's manifest says it is {status} ({manifest.get('runs_done', '?')} of "
                            f"{manifest.get('runs_total', '?')} runs done); this report covers the runs in runs.parquet")
     return study
+
+
+POLICY = "policy"  # the column naming each run's policy in a policies design
+
+
+def _attach_policies(study: Study) -> None:
+    """For a policies design: a ``policy`` column (ordered as in the spec) that replaces the settings as the lever."""
+    policies = study.spec.get("policies")
+    if study.method != "policies" or not isinstance(policies, dict) or not policies:
+        return
+    names = [str(name) for name in policies]
+    points = study.manifest.get("design_points")
+    if not isinstance(points, int) or points < 1:
+        points = int(pd.to_numeric(study.runs["design_point"]).max()) + 1
+    labels = policy_of_points(study.ok["design_point"], names, points)
+    study.ok[POLICY] = pd.Categorical(labels, categories=names, ordered=True)
+    design = study.spec.get("design") if isinstance(study.spec.get("design"), dict) else {}
+    study.reference = str(design.get("reference", names[0]))
+    study.policies = names
+    study.policy_knobs = [k for k in study.levers]
+    study.knobs = [POLICY] + [k for k in study.knobs if k not in study.policy_knobs]
+    study.levers = [POLICY]
 
 
 def study_kind(manifest: dict, runs: pd.DataFrame) -> str:
@@ -356,12 +390,15 @@ class Groups:
 
 def groups_of(runs: pd.DataFrame, knob: str, max_groups: int = MAX_GROUPS, bins: int = BINS) -> Groups:
     column = runs[knob]
+    if isinstance(column.dtype, pd.CategoricalDtype):  # named policies, in the spec's order
+        present = set(column.dropna().astype(str))
+        return Groups(knob, column.astype(str), [str(c) for c in column.cat.categories if str(c) in present], None, False)
     if _is_numeric(column):
         x = pd.to_numeric(column, errors="coerce")
         values = sorted(x.dropna().unique())
         if len(values) <= max_groups:
-            labels = x.map(format_value)
-            return Groups(knob, labels, [format_value(v) for v in values], [float(v) for v in values], False)
+            label = money.dollars if money.is_money_knob(knob) else format_value
+            return Groups(knob, x.map(label), [label(v) for v in values], [float(v) for v in values], False)
         edges = np.unique(np.quantile(x.dropna(), np.linspace(0, 1, bins + 1)))
         codes = np.clip(np.searchsorted(edges, x.to_numpy(dtype=float), side="right") - 1, 0, len(edges) - 2)
         order, positions, label_of = [], [], {}
@@ -409,16 +446,34 @@ def _title(text: str, width: int = 80) -> str:
     return textwrap.fill(text, width)
 
 
-def _grant_ends(frame: pd.DataFrame, groups: Groups, column: str = "_group") -> dict[str, float]:
-    """The median month the grant ended, per group (groups whose grants never ended are left out)."""
+def _grant_ends(study: Study, frame: pd.DataFrame, groups: Groups, column: str = "_group") -> dict[str, float]:
+    """The month the first grant ends, per group whose runs all had the same grant length (0 < month < steps).
+
+    A group that pools several grant lengths gets no mark: a median of them would match no grant.
+    """
+    if GRANT_KEY in frame.columns:
+        lengths = pd.to_numeric(frame[GRANT_KEY], errors="coerce")
+    else:
+        base = study.manifest.get("base_params")
+        funding = base.get("funding") if isinstance(base, dict) and isinstance(base.get("funding"), dict) else {}
+        months = funding.get("grant_months")
+        if not isinstance(months, (int, float)) or isinstance(months, bool):
+            return {}
+        lengths = pd.Series(float(months), index=frame.index)
     ends: dict[str, float] = {}
-    if "funding_end_step" not in frame.columns:
-        return ends
     for label in groups.order:
-        values = pd.to_numeric(frame.loc[frame[column] == label, "funding_end_step"], errors="coerce").dropna()
-        if len(values):
-            ends[label] = float(values.median())
+        values = lengths[(frame[column] == label).to_numpy()].dropna().unique()
+        if len(values) == 1 and 0 < values[0] < study.steps:
+            ends[label] = float(values[0])
     return ends
+
+
+def _mixed_grants_note(ends: dict[str, float], groups: Groups) -> str:
+    """Said in a caption when some lines carry no grant-end mark (several grant lengths pooled, or none ending)."""
+    if all(label in ends for label in groups.order):
+        return ""
+    return (" A line that pools several grant lengths, or whose grant outlasts the run, has no mark (a median of "
+            "different grants would match none of them).")
 
 
 def _mark_grant_ends(ax, ends: dict[str, float], colours: dict[str, Any]) -> str | None:
@@ -432,10 +487,10 @@ def _mark_grant_ends(ax, ends: dict[str, float], colours: dict[str, Any]) -> str
     if len(months) == 1:
         month = months.pop()
         ax.axvline(month, color="0.3", **GRANT_STYLE)
-        return f"grant ends (median month {format_value(month)})"
+        return f"first grant ends (month {format_value(month)})"
     for label, month in ends.items():
         ax.axvline(month, color=colours[label], **GRANT_STYLE)
-    return "grant ends (median month, dashed, in each line's colour)"
+    return "first grant ends (dashed, in each line's colour)"
 
 
 def _legend_below(fig, ax, title: str | None = None, ncol: int = 4) -> None:
@@ -464,7 +519,7 @@ def plot_survival(study: Study, knob: str | None) -> Any:
         ax.fill_between(curve["month"], curve["ci_low"], curve["ci_high"], step="post", color=colour, alpha=0.15,
                         linewidth=0)
         ax.step(curve["month"], curve["share"], where="post", color=colour, linewidth=1.8, label=f"{label} ({n} runs)")
-    grant_label = _mark_grant_ends(ax, _grant_ends(frame, groups), dict(zip(groups.order, colours)))
+    grant_label = _mark_grant_ends(ax, _grant_ends(study, frame, groups), dict(zip(groups.order, colours)))
     ax.set_xlim(0, study.steps)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("Months since the partnership formed")
@@ -485,15 +540,29 @@ def plot_outcomes(study: Study, knob: str) -> Any:
     Points with error bars stay readable for more values than lines do, so a grid of up to
     ``MAX_POINTS`` values is drawn value by value rather than binned.
     """
+    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    draw_outcomes(ax, study, knob)
+    ax.set_title(_title(f"Share reaching scale, collapsing and sustained after the grant, by {knob_phrase(knob)}"))
+    _legend_below(fig, ax, title="Error bars: 95% Wilson interval", ncol=3)
+    return fig
+
+
+def in_group_order(table: pd.DataFrame, groups: Groups, column: str = "_group") -> pd.DataFrame:
+    """Rows in the groups' order (numeric for numbers), not the text order a group-by of labels gives."""
+    rank = {label: i for i, label in enumerate(groups.order)}
+    return table.assign(_rank=table[column].map(rank)).sort_values("_rank", kind="stable").drop(columns="_rank")
+
+
+def draw_outcomes(ax, study: Study, knob: str) -> None:
+    """The outcome shares by ``knob`` on ``ax`` (lines in the knob's numeric order; points for categories)."""
     groups = groups_of(study.ok, knob, max_groups=MAX_POINTS)
     frame = _with_group(study.ok, groups)
-    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     index = {label: i for i, label in enumerate(groups.order)}
     categorical = groups.positions is None or groups.binned or len(groups.order) <= 2
     for k, outcome in enumerate(OUTCOME_NAMES):
         if outcome not in frame.columns:
             continue
-        table = analysis.share_table(frame, ["_group"], outcome)
+        table = in_group_order(analysis.share_table(frame, ["_group"], outcome), groups)
         table = table[table["n"] > 0]
         if table.empty:
             continue
@@ -507,17 +576,16 @@ def plot_outcomes(study: Study, knob: str) -> Any:
         ax.errorbar(x, y, yerr=err, color=OUTCOME_COLOURS[outcome], marker="o", markersize=5, capsize=3,
                     linewidth=1.6, linestyle="-" if not categorical else "none", label=label)
     if categorical:
-        ax.set_xticks(range(len(groups.order)), groups.order)
+        ax.set_xticks(range(len(groups.order)), [textwrap.fill(g, 18) for g in groups.order])
         ax.set_xlim(-0.5, len(groups.order) - 0.5)
+    elif money.is_money_knob(knob):
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: money.dollars(v)))
     ax.set_ylim(-0.02, 1.02)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel(_cap(knob_name(knob)) + (" (bins of equal run counts)" if groups.binned else ""))
     ax.set_ylabel("Share of partnerships")
     ax.grid(True, color="0.9", linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.set_title(_title(f"Share reaching scale, collapsing and sustained after the grant, by {knob_phrase(knob)}"))
-    _legend_below(fig, ax, title="Error bars: 95% Wilson interval", ncol=3)
-    return fig
 
 
 def plot_phase(study: Study, knob_x: str, knob_y: str) -> Any:
@@ -530,17 +598,23 @@ def plot_phase(study: Study, knob_x: str, knob_y: str) -> Any:
         table = analysis.share_table(frame, ["_y", "_x"], outcome)
         grid = np.full((len(gy.order), len(gx.order)), np.nan)
         counts = np.zeros_like(grid)
+        widths = np.zeros_like(grid)
         for _, row in table.iterrows():
             i, j = gy.order.index(row["_y"]), gx.order.index(row["_x"])
             grid[i, j] = row["share"]
             counts[i, j] = row["n"]
+            widths[i, j] = row["ci_high"] - row["ci_low"]
         image = ax.imshow(grid, origin="lower", cmap=cmap, vmin=0, vmax=1, aspect="auto")
         for i in range(grid.shape[0]):
             for j in range(grid.shape[1]):
                 if np.isfinite(grid[i, j]):
-                    ax.text(j, i, _pct(grid[i, j]), ha="center", va="center", fontsize="small",
-                            color="white" if grid[i, j] > 0.6 else "black")
-        ax.set_xticks(range(len(gx.order)), gx.order, rotation=30 if gx.binned else 0)
+                    wide = widths[i, j] > WIDE_INTERVAL
+                    ax.text(j, i, f"{_pct(grid[i, j])}\n±{50 * widths[i, j]:.0f}" + (" (wide)" if wide else ""),
+                            ha="center", va="center", fontsize="small", color="white" if grid[i, j] > 0.6 else "black")
+                    if wide:
+                        ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                                                  edgecolor="0.45", linewidth=0))
+        ax.set_xticks(range(len(gx.order)), [textwrap.fill(g, 14) for g in gx.order], rotation=30 if gx.binned else 0)
         ax.set_yticks(range(len(gy.order)), gy.order)
         ax.set_xlabel(_cap(knob_name(knob_x)))
         ax.set_title(f"{OUTCOME_NAMES[outcome]} (share of runs)", fontsize="medium")
@@ -549,7 +623,8 @@ def plot_phase(study: Study, knob_x: str, knob_y: str) -> Any:
     low, high = (int(counts[counts > 0].min()), int(counts.max())) if (counts > 0).any() else (0, 0)
     runs_per_cell = str(high) if low == high else f"{low}–{high}"
     fig.suptitle(_title(f"Share reaching scale and share collapsing, by {knob_phrase(knob_x)} and "
-                        f"{knob_phrase(knob_y)} ({runs_per_cell} runs per cell)", 100))
+                        f"{knob_phrase(knob_y)} ({runs_per_cell} runs per cell; ± half the 95% interval, hatched where "
+                        f"the interval is wider than {100 * WIDE_INTERVAL:.0f} points)", 100))
     return fig
 
 
@@ -666,6 +741,8 @@ def _knob_cells(row: pd.Series | dict, knobs: Sequence[str]) -> list[str]:
 def _table_keys(study: Study) -> list[tuple[str, list[str], pd.DataFrame]]:
     """How the main tables group runs: per design point (small designs) or per value/bin of each knob."""
     n_points = study.ok["design_point"].nunique()
+    if study.policies:  # per policy (and per value of the world), at any number of policies
+        return _knob_value_keys(study)
     if study.knobs and n_points <= MAX_TABLE_POINTS and not study.sampled:
         return [("per design point", study.knobs, study.ok)]
     if not study.knobs:
@@ -789,7 +866,8 @@ def section_other_outcomes(study: Study) -> str:
 
 
 def two_arm_knobs(study: Study) -> list[str]:
-    return [k for k in study.knobs if study.ok[k].nunique(dropna=True) == 2]
+    """Knobs with exactly two values (two policies are compared by name in their own section instead)."""
+    return [k for k in study.knobs if k != POLICY and study.ok[k].nunique(dropna=True) == 2]
 
 
 def _stratum(study: Study, knob: str) -> str | None:
@@ -928,7 +1006,7 @@ def section_sensitivity(study: Study, indices: dict[str, pd.DataFrame], reason: 
     header = ["Knob"] + [f"{OUTCOME_NAMES.get(o, o.replace('_', ' ').capitalize())}: {kind}"
                          for o in indices for kind in columns]
     names = indices[next(iter(indices))]["name"]
-    rows = [[name] + [cell(table, i) for table in indices.values() for cell in columns.values()]
+    rows = [[_cap(knob_name(name))] + [cell(table, i) for table in indices.values() for cell in columns.values()]
             for i, name in enumerate(names)]
     lines += [_markdown_table(header, rows), ""]
     return "\n".join(lines)
@@ -954,14 +1032,22 @@ def section_discovery(study: Study) -> str:
         y = y[np.isfinite(y)]
         lines += [f"### {OUTCOME_NAMES[outcome]}", "", f"Across all runs: {_pct(float(y.mean()) if y.size else math.nan)} "
                   f"({int(y.sum())} of {y.size}).", ""]
-        boxes = discover(study.ok, study.knobs, outcome)
+        runs = study.ok.assign(**{POLICY: study.ok[POLICY].astype(str)}) if study.policies else study.ok
+        boxes = discover(runs, study.knobs, outcome)
         if not boxes:
             lines += ["No box: " + ("no run has this outcome." if y.sum() == 0 else
                                     "every run has this outcome." if y.sum() == y.size else
                                     "no range of the knobs stands out."), ""]
             continue
-        lines += [f"{i}. {box.text()}" for i, box in enumerate(boxes, 1)] + [""]
+        lines += [f"{i}. {_plain_names(box.text(), study.knobs)}" for i, box in enumerate(boxes, 1)] + [""]
     return "\n".join(lines)
+
+
+def _plain_names(text: str, knobs: Sequence[str]) -> str:
+    """``funding.grant_months >= 48`` -> ``grant length (months) >= 48``: internal names stay in the appendix."""
+    for knob in sorted(knobs, key=len, reverse=True):
+        text = text.replace(knob, knob_name(knob))
+    return text
 
 
 def section_checkpoints(study: Study, table: pd.DataFrame | None, groups: Groups | None) -> str:
@@ -1001,7 +1087,7 @@ def trajectories(study: Study, knob: str) -> tuple[pd.DataFrame, Groups, pd.Data
     group_of = dict(zip(study.ok["run_id"], groups.labels))
     frame = frame.assign(_group=frame["run_id"].map(group_of))
     means = frame.groupby(["_group", "metric", "step"], sort=True)["value"].mean().reset_index()
-    ends = _grant_ends(_with_group(study.ok, groups), groups)
+    ends = _grant_ends(study, _with_group(study.ok, groups), groups)
     # Community outcome at checkpoints and at the end, per group.
     outcome = frame[frame["metric"] == "community_outcome"]
     steps = np.sort(outcome["step"].unique())
@@ -1030,80 +1116,6 @@ def write_summary(out: Path, sections: Sequence[str], written: list[Path]) -> li
     summary.write_text(text, encoding="utf-8", newline="\n")
     written.insert(0, summary)
     return written
-
-
-def write_partnership_report(study: Study, out: Path) -> list[Path]:
-    """Write ``summary.md`` and the figures of a single-partnership sweep into ``out``; return the paths written."""
-    written: list[Path] = []
-    figures: list[tuple[str, str]] = []
-
-    def save(fig, name: str, what: str) -> None:
-        written.append(_save(fig, out / name))
-        figures.append((name, what))
-
-    lead = study.levers or study.knobs
-    for knob in lead[:3]:
-        part = _file_part(knob, study.knobs)
-        save(plot_survival(study, knob), f"survival_by_{part}.png",
-             f"Share of partnerships still running month by month, one line per {knob_name(knob)} "
-             "(shaded: 95% Wilson interval); dashed lines mark the median month the grant ended for each line.")
-    if not lead:
-        save(plot_survival(study, None), "survival.png",
-             "Share of partnerships still running month by month (shaded: 95% Wilson interval); the dashed line "
-             "marks the median month the grant ended.")
-    for knob in study.knobs:
-        part = _file_part(knob, study.knobs)
-        save(plot_outcomes(study, knob), f"outcomes_by_{part}.png",
-             f"Share of runs reaching scale, collapsing and sustained after the grant for each {knob_name(knob)}, "
-             "pooled over the other knobs, with 95% Wilson intervals.")
-
-    indices, reason = sensitivity_indices(study)
-    pairs = _phase_pairs(study, indices)
-    for kx, ky in pairs:
-        save(plot_phase(study, kx, ky), f"phase_{_file_part(kx, study.knobs)}_x_{_file_part(ky, study.knobs)}.png",
-             f"Phase diagram: share reaching scale (left) and collapsing (right) for each combination of "
-             f"{knob_name(kx)} and {knob_name(ky)}, pooled over any other knobs.")
-
-    effects = {}
-    for knob in two_arm_knobs(study):
-        stratum = _stratum(study, knob)
-        outcomes = [o for o in (*OUTCOME_NAMES, "final_community_outcome", "final_mean_trust") if o in study.ok.columns]
-        table = analysis.two_arm_effects(study.ok, knob, outcomes, by=[stratum] if stratum else [])
-        arm_a, arm_b = table["arm_a"].iloc[0], table["arm_b"].iloc[0]
-        effects[knob] = (table, stratum, arm_a, arm_b)
-        save(plot_effects(table, knob, stratum, arm_a, arm_b), f"effect_{_file_part(knob, study.knobs)}.png",
-             f"Difference in the share reaching scale, collapsing and sustained after the grant between "
-             f"{knob_name(knob)} {format_value(arm_a)} and {format_value(arm_b)}"
-             + (f", for all runs and for each {knob_name(stratum)}" if stratum else "")
-             + ", with 95% Newcombe intervals; a bar crossing zero means no clear difference.")
-
-    if indices:
-        save(plot_sensitivity(indices, study.method), "sensitivity.png",
-             "Which knobs matter most: " + ("first-order and total Sobol indices" if study.method == "sobol" else
-                                            "Morris mu* (mean absolute effect) and sigma")
-             + " for reaching scale and collapsing, with 95% intervals.")
-
-    checkpoints, check_groups = None, None
-    if study.timeseries_path is not None and lead:
-        result = trajectories(study, lead[0])
-        if result is not None:
-            means, check_groups, checkpoints, ends = result
-            save(plot_trajectories(means, check_groups, ends), f"trajectories_by_{_file_part(lead[0], study.knobs)}.png",
-                 f"Mean community outcome, community share of decision power, active members and trust month by month, "
-                 f"one line per {knob_name(lead[0])}; dashed lines mark the median month the grant ended.")
-
-    sections = [
-        _header(study),
-        section_shares(study),
-        section_checkpoints(study, checkpoints, check_groups),
-        section_other_outcomes(study),
-        section_effects(study, effects),
-        section_sensitivity(study, indices, reason),
-        section_discovery(study),
-        _figures_section(figures),
-        _failures(study),
-    ]
-    return write_summary(out, sections, written)
 
 
 def _phase_pairs(study: Study, indices: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
@@ -1141,8 +1153,9 @@ def _header(study: Study, units: str = UNITS_TEXT, facts_after: Sequence[str] = 
     facts.append(f"{study.steps} months per run")
     lines += ["- " + ", ".join(facts)]
     if study.knobs:
-        lines += ["- varied:"] + [f"  - `{k}` ({knob_name(k)}{', a lever' if k in study.levers else ''}): "
-                                  f"{_range_text(study.ok[k])}" for k in study.knobs]
+        lines += ["- varied (parameter names: the appendix):"] + [
+            f"  - {knob_name(k)}{' (a lever)' if k in study.levers else ''}: {_range_text(study.ok[k])}"
+            for k in study.knobs]
     lines += [f"- {fact}" for fact in facts_after]
     lines += [f"- runs: {len(study.runs)} ({ok} succeeded, {failed} failed{' and left out' if failed else ''})"]
     if study.manifest.get("spec_hash"):
@@ -1153,7 +1166,17 @@ def _header(study: Study, units: str = UNITS_TEXT, facts_after: Sequence[str] = 
     return "\n".join(lines)
 
 
+def section_parameters(study: Study) -> str:
+    """The appendix: the varied and fixed parameters by their internal names (the only place they appear)."""
+    keys = [k for k in [*study.policy_knobs, *study.knobs] if k != POLICY]
+    rows = [(k, knob_name(k), _range_text(study.ok[k]) if k in study.ok.columns else "") for k in keys]
+    fixed = study.manifest.get("fixed") if isinstance(study.manifest.get("fixed"), dict) else {}
+    return sentences.parameters_appendix(rows, fixed, study.spec.get("scenario", "?"))
+
+
 def _range_text(column: pd.Series) -> str:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return "; ".join(str(c) for c in column.cat.categories)
     values = column.dropna()
     unique = sorted(values.map(lambda v: v.item() if isinstance(v, np.generic) else v).unique(), key=analysis._sort_key)
     if len(unique) <= MAX_GROUPS:
@@ -1187,4 +1210,4 @@ def _failures(study: Study) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["ReportError", "Study", "load_study", "study_kind", "write_partnership_report"]
+__all__ = ["ReportError", "Study", "load_study", "study_kind"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.experiments.region_report import write_region_report
-from sim.experiments.report import ReportError, load_study, write_partnership_report
+from sim.experiments.partnership_report import write_partnership_report
+from sim.experiments.report import ReportError, load_study
 from sim.experiments.store import REGION
 
 __all__ = ["ReportError", "load_study", "write_report"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 import hashlib
 import json
 import math
@@ -21,17 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, raise_all
 from sim.experiments.store import REGION, run_kind
 from sim.params import Params
 from sim.scenarios import _check_override_key, load_scenario, read_toml, scenario_path
 
-METHODS = ("grid", "list", "latin_hypercube", "sobol", "morris")
+METHODS = ("grid", "list", "latin_hypercube", "sobol", "morris", "policies")
 SAMPLING_METHODS = ("latin_hypercube", "sobol", "morris")
 SPEC_KEYS = ("description", "scenario", "replicates", "steps", "root_seed", "design", "levers", "uncertainties", "outputs",
-             "fixed")
+             "fixed", "policies")
 REQUIRED_KEYS = ("description", "scenario", "replicates", "root_seed")
-DESIGN_KEYS = ("method", "samples", "levels")
+DESIGN_KEYS = ("method", "samples", "levels", "reference")
 OUTPUT_KEYS = ("timeseries", "every")
 RANGE_KEYS = ("low", "high", "steps", "integer")
 ROLES = {"levers": "lever", "uncertainties": "uncertainty"}
@@ -41,6 +42,7 @@ KINDS = {int: "int", float: "float", bool: "bool", str: "str"}
 DEFAULT_MORRIS_LEVELS = 4
 REGION_SIZE_KEY = "ecosystem.organizations"  # > 0: every run is a region (see Spec.kind)
 DEFAULT_EVERY = 1
+STUDY_DIR = Path(__file__).resolve().parent.parent.parent / "experiments"  # the shipped studies
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Spec:
     timeseries: bool = False
     every: int = DEFAULT_EVERY
     base: Params = field(default_factory=Params)  # the scenario with [fixed] and steps applied
+    policies: tuple[tuple[str, dict], ...] = ()  # a policies design: (name, {key: value}) in the file's order
+    reference: str | None = None  # ... and the policy the others are compared with
 
     @property
     def name(self) -> str:
@@ -191,12 +195,30 @@ def load_spec(path: str | Path, replicates: int | None = None, steps: int | None
 
     Raises :class:`ScenarioError` (one line: file, key, problem, what is allowed).
     """
-    path = Path(path)
-    source = str(path)
-    if not path.is_file():
-        raise ScenarioError(source, "", "no such spec file", "a sweep spec TOML file, e.g. experiments/example_small.toml")
+    path = spec_path(path)
     data = read_toml(path)
     return _validate(path, data, replicates, steps)
+
+
+def study_names() -> list[str]:
+    """The shipped studies (``experiments/*.toml``), by name."""
+    return sorted(p.stem for p in STUDY_DIR.glob("*.toml"))
+
+
+def spec_path(name_or_path: str | Path) -> Path:
+    """The spec file for a path, or for a study's bare name (``grant_timeline``: ``experiments/grant_timeline.toml``
+    under the working directory, else among the shipped studies), as ``partnersim run`` takes a scenario's name."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    if path.suffix != ".toml" and path.parent == Path("."):
+        for folder in (Path("experiments"), STUDY_DIR):
+            named = folder / f"{path.name}.toml"
+            if named.is_file():
+                return named
+        raise ScenarioError(str(name_or_path), "", "no such study",
+                            "a sweep spec TOML file or one of: " + ", ".join(study_names()))
+    raise ScenarioError(str(path), "", "no such spec file", "a sweep spec TOML file, e.g. experiments/example_small.toml")
 
 
 def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) -> Spec:
@@ -215,12 +237,10 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
             fail(f"{section}.{unknown[0]}", "unknown key", ", ".join(keys))
         return table
 
-    unknown = [k for k in raw if k not in SPEC_KEYS]
-    if unknown:
-        fail(unknown[0], "unknown key", ", ".join(SPEC_KEYS))
-    for key in REQUIRED_KEYS:
-        if key not in raw:
-            fail(key, "missing", _REQUIRED_ALLOWED[key])
+    mistakes = [ScenarioError(source, k, "unknown key" + _did_you_mean(k, SPEC_KEYS), ", ".join(SPEC_KEYS))
+                for k in raw if k not in SPEC_KEYS]
+    mistakes += [ScenarioError(source, key, "missing", _REQUIRED_ALLOWED[key]) for key in REQUIRED_KEYS if key not in raw]
+    raise_all(mistakes)
 
     data = copy.deepcopy(raw)
     if replicates is not None:
@@ -264,7 +284,7 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
 
     # [design]
     design = keyed_table("design", DESIGN_KEYS, "a [design] table with method (and samples)")
-    method = design.get("method", "grid")
+    method = design.get("method", "policies" if "policies" in data else "grid")
     if method not in METHODS:
         fail("design.method", f"unknown method {method!r}", " | ".join(METHODS))
     samples = design.get("samples")
@@ -298,8 +318,7 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
     if not isinstance(fixed_raw, dict):
         fail("fixed", f"expected a table, got {fixed_raw!r}", 'a table of dotted parameter keys, e.g. "public_sector.receptivity" = 0.5')
     fixed = _flatten(fixed_raw)
-    for key in fixed:
-        _check_key(source, "fixed", key)
+    raise_all(_mistakes(lambda key: _check_key(source, "fixed", key), fixed))
     base_overrides = {**fixed, **steps_override}
     try:
         base = load_scenario(scenario, base_overrides)
@@ -311,19 +330,34 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
     # [levers] and [uncertainties]
     knobs: list[Knob] = []
     seen: dict[str, str] = {}
+    mistakes = []
     for section, role in ROLES.items():
         table = data.get(section, {})
         if not isinstance(table, dict):
             fail(section, f"expected a table, got {table!r}", 'a table of dotted parameter keys, e.g. "funding.grant_months" = [24, 36]')
         for key, spec_value in _flatten(table).items():
             where = f"{section}.{key}"
-            _check_key(source, section, key)
-            if key in seen:
-                fail(where, f"also in [{seen[key]}]", "each knob in one of [levers] and [uncertainties]")
-            if key in fixed:
-                fail(where, "also in [fixed]", "a knob is either varied or fixed")
-            seen[key] = section
-            knobs.append(_parse_knob(source, where, key, role, spec_value, scenario, base_overrides))
+            try:
+                _check_key(source, section, key)
+                if key in seen:
+                    fail(where, f"also in [{seen[key]}]", "each knob in one of [levers] and [uncertainties]")
+                if key in fixed:
+                    fail(where, "also in [fixed]", "a knob is either varied or fixed")
+                seen[key] = section
+                knobs.append(_parse_knob(source, where, key, role, spec_value, scenario, base_overrides))
+            except ScenarioError as error:  # every knob's mistakes at once
+                mistakes.append(error)
+    raise_all(mistakes)
+    policies, reference = (), None
+    if method == "policies":
+        policies, reference, policy_knobs = _parse_policies(source, data, design, scenario, base_overrides, base,
+                                                            fixed, seen)
+        knobs = policy_knobs + knobs
+    elif "policies" in data:
+        fail("policies", f"named policies need method = \"policies\", not {method!r}", 'design.method = "policies"')
+    elif "reference" in design:
+        fail("design.reference", f"a reference policy needs method = \"policies\", not {method!r}",
+             'design.method = "policies" with [policies.NAME] tables')
 
     # One kind of run per sweep (its outcome columns depend on it): a knob may not turn regions into single
     # partnerships or back.
@@ -351,6 +385,11 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
         for knob in knobs:
             if knob.is_range and knob.steps is None:
                 fail(f"{ROLE_SECTIONS[knob.role]}.{knob.key}", "a range in a grid needs steps", "{low, high, steps} with steps from 2")
+    elif method == "policies":
+        for knob in knobs:
+            if knob.role == "uncertainty" and knob.is_range and knob.steps is None:
+                fail(f"uncertainties.{knob.key}", "a range beside policies needs steps",
+                     "{low, high, steps} with steps from 2 (every policy meets every combination of the world)")
     elif method == "list":
         if not knobs:
             fail("levers", "no knobs (a list design needs at least one value list)", "value lists of equal length")
@@ -368,7 +407,93 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
     return Spec(path=path, data=data, description=description, scenario=scenario, scenario_name=Path(scenario).stem,
                 replicates=data["replicates"], steps=base.steps, root_seed=root_seed, method=method,
                 samples=samples if method in SAMPLING_METHODS else None, levels=levels if method == "morris" else None,
-                knobs=tuple(knobs), fixed=fixed, timeseries=timeseries, every=every, base=base)
+                knobs=tuple(knobs), fixed=fixed, timeseries=timeseries, every=every, base=base,
+                policies=policies, reference=reference)
+
+
+def _mistakes(check, items) -> list[ScenarioError]:
+    """``check(item)`` for every item; the mistakes it raised, in order."""
+    found = []
+    for item in items:
+        try:
+            check(item)
+        except ScenarioError as error:
+            found.append(error)
+    return found
+
+
+def _did_you_mean(name: str, names) -> str:
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+POLICY_ALLOWED = '[policies.NAME] tables of dotted parameter keys, e.g. "funding.grant_months" = 36'
+
+
+def _parse_policies(source: str, data: dict, design: dict, scenario: str, base_overrides: dict, base: Params,
+                    fixed: dict, varied: dict) -> tuple[tuple, str, list[Knob]]:
+    """The named policies of a ``policies`` design, its reference policy and one lever knob per key the policies set.
+
+    Each policy is a bundle of settings, validated together on the base scenario; different policies may share a
+    value (a knob's values repeat across policies). A key a policy leaves out keeps the base scenario's value.
+    """
+    def fail(key: str, problem: str, allowed: str):
+        raise ScenarioError(source, key, problem, allowed)
+
+    table = data.get("policies")
+    if not isinstance(table, dict) or not table:
+        fail("policies", "missing or empty (a policies design compares named policies)", POLICY_ALLOWED)
+    if "levers" in varied.values():
+        fail("levers", "a policies design takes its levers from [policies]", "[uncertainties] only, beside [policies]")
+    mistakes, policies = [], []
+    for name, settings in table.items():
+        where = f"policies.{name}"
+        if not str(name).strip():
+            mistakes.append(ScenarioError(source, where, "an empty policy name", "a name a reader understands"))
+            continue
+        if not isinstance(settings, dict) or not settings:
+            mistakes.append(ScenarioError(source, where, f"expected a table of settings, got {settings!r}", POLICY_ALLOWED))
+            continue
+        flat = _flatten(settings)
+        found = _mistakes(lambda key: _check_policy_key(source, where, key, flat[key], fixed, varied), flat)
+        if not found:
+            try:
+                params = load_scenario(scenario, {**base_overrides, **flat})
+            except ScenarioError as error:
+                many = getattr(error, "errors", [error])
+                found = [ScenarioError(source, f"{where}.{e.key}" if e.key in flat else where,
+                                       e.problem if e.key in flat else f"{e.key}: {e.problem}", e.allowed) for e in many]
+            else:
+                policies.append((name, {key: _get(params, key) for key in flat}))
+        mistakes += found
+    raise_all(mistakes)
+    keys = list(dict.fromkeys(key for _, settings in policies for key in settings))
+    for i, (name, settings) in enumerate(policies):
+        full = {key: settings.get(key, _get(base, key)) for key in keys}
+        twin = next((other for other, s in policies[:i] if {k: s.get(k, _get(base, k)) for k in keys} == full), None)
+        if twin is not None:
+            fail(f"policies.{name}", f"the same settings as policy {twin!r}", "policies that differ in at least one setting")
+    names = [name for name, _ in policies]
+    reference = design.get("reference", names[0])
+    if reference not in names:
+        fail("design.reference", f"no policy named {reference!r}" + _did_you_mean(str(reference), names), ", ".join(names))
+    knobs = []
+    for key in keys:
+        kind = KINDS[_leaf_field(key)[0]]
+        values = tuple(settings.get(key, _get(base, key)) for _, settings in policies)
+        knobs.append(Knob(key=key, role="lever", kind=kind, values=values))
+    return tuple(policies), reference, knobs
+
+
+def _check_policy_key(source: str, where: str, key: str, value: Any, fixed: dict, varied: dict) -> None:
+    _check_key(source, where, key)
+    if key in fixed:
+        raise ScenarioError(source, f"{where}.{key}", "also in [fixed]", "a setting is either in the policies or fixed")
+    if key in varied:
+        raise ScenarioError(source, f"{where}.{key}", "also in [uncertainties]", "a setting is either a policy's or the world's")
+    if isinstance(value, (list, dict)):
+        raise ScenarioError(source, f"{where}.{key}", f"expected one value, got {value!r}",
+                            "one value per policy (a policy is one bundle of settings)")
 
 
 ROLE_SECTIONS = {role: section for section, role in ROLES.items()}

@@ -33,6 +33,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim.money import DOLLAR_KEYS, dollars_summary
 from sim.packed import pack
 from sim.params import LEVELS, Params, to_dict
 from sim.record import FACTS, MONEY, WORK, DEPARTURES, Recorder, start_row, summarize
@@ -54,7 +55,7 @@ ECOSYSTEM_SUMMARY_KEYS = (
     "partnerships_formed", "partnerships_reached_scale", "partnerships_collapsed", "partnerships_live_at_end",
     "share_reached_scale", "share_collapsed", "median_months_to_scale", "median_months_to_collapse",
     "partnerships_funding_ended", "partnerships_sustained_after_funding", "organizations_ever_in_partnership",
-    "final_organizations_in_partnerships", "mean_final_community_outcome",
+    "final_organizations_in_partnerships", "mean_final_community_outcome", *DOLLAR_KEYS,
 )
 PARTNERSHIP_COLUMNS = (
     "partnership", "convener", "convener_sector", "formed_step", "members", "community_members", "reached_scale",
@@ -327,6 +328,8 @@ class EcosystemModel(mesa.Model):
             "final_organizations_in_partnerships": int(np.count_nonzero(self.partnership_of >= 0)),
             "mean_final_community_outcome": (float(np.mean([s["final_community_outcome"] for s in summaries]))
                                              if summaries else None),
+            **dollars_summary(self._rows[: self.month + 1, _COLUMN["funding"]],
+                              sum(s["grants_received"] for s in summaries), self.params.funding),
         }
 
 
