@@ -192,7 +192,7 @@ class Partnership:
     advocacy: float = param(0.3, low=0.0, high=1.0, doc="share of effort given to policy advocacy once there is evidence", source="002")
     assessment_work: float = param(1.5, low=0.0, high=1000.0, doc="joint work needed to finish the needs and resources assessment",
                                    source="002")
-    demonstration_work: float = param(4.0, low=0.0, high=1000.0, doc="joint work needed to demonstrate an innovation", source="002")
+    demonstration_work: float = param(4.0, low=0.01, high=1000.0, doc="joint work needed to demonstrate an innovation", source="002")
     policy_work: float = param(5.0, low=0.01, high=1000.0, doc="advocacy work that makes a full policy case", source="002")
     min_members: int = param(3, low=2, high=1000, doc="fewer active members than this and the partnership has collapsed",
                              source="modelling choice")

@@ -93,7 +93,7 @@ def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
     row[C_CAPACITY] = capacity_sum / n
     row[C_TURF] = shared_sum / pairs_possible if pairs_possible else 0.0
     row[C_PHASE] = ps.phase[k]
-    row[C_EVIDENCE] = ps.evidence[k] / p.demonstration_work if p.demonstration_work > 0 else 0.0
+    row[C_EVIDENCE] = ps.evidence[k] / p.demonstration_work
     row[C_POLICY] = ps.policy[k] / p.policy_work
     row[C_OUTCOME] = ps.outcome[k]
     row[C_POWER] = power_share(orgs, p)

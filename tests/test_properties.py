@@ -100,7 +100,7 @@ def param_dicts(draw, min_count=2, min_steps=1):
             "advocacy": pick(unit, st.floats(0.2, 1.0)),
             "min_members": pick(st.integers(2, count), st.just(2)),
             "assessment_work": pick(st.floats(0.0, 10.0), st.floats(0.0, 1.0)),
-            "demonstration_work": pick(st.floats(0.0, 20.0), st.floats(0.0, 2.0)),
+            "demonstration_work": pick(st.floats(0.01, 20.0), st.floats(0.01, 2.0)),
             "policy_work": pick(st.floats(0.01, 20.0), st.floats(0.01, 1.0)),
         },
     }

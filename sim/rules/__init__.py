@@ -1,5 +1,6 @@
-"""One module per mechanism: pure functions on arrays, no model, no randomness of their own.
+"""Every rule of the model, written once: one module per mechanism, small functions of scalars (per organization
+or per pair) that numba compiles into the month as they are (:mod:`sim.jit`).
 
-Each function takes the old state (and pre-drawn uniform numbers where chance
-enters) and returns new values; the model applies them after all are computed.
+Rules hold no state and draw no random numbers: they give values and chances, and the month (:mod:`sim.month`)
+decides the events with the model's generator, then applies everything at once.
 """

@@ -101,10 +101,15 @@ def authorities(active, community, budget, mode: int, community_share: float, le
     return out
 
 
+# Authority within this of an equal share is an equal share (1/n times n can round to just below 1).
+EQUAL_SAY_TOLERANCE = 1e-9
+
+
 @rule
 def voice(authority: float, n_active: int) -> float:
     """Authority relative to an equal share, capped at 1 (a full equal say)."""
-    return min(authority * n_active, 1.0)
+    relative = authority * n_active
+    return 1.0 if relative >= 1.0 - EQUAL_SAY_TOLERANCE else relative
 
 
 @rule
