@@ -1,7 +1,19 @@
 """Imported once by the process pool's forkserver, so that every worker it forks starts with the model and
-its compiled kernels already loaded (instead of each worker importing numba and loading the kernels again)."""
+its compiled kernels already loaded (instead of each worker importing numba and loading the kernels again).
 
-import sim.experiments.execute  # noqa: F401  (the model, through sim.run)
-from sim.step import numba_problem
+The forkserver leaves Ctrl-C to the sweep (a terminal sends it to every process of the job; without this,
+one pressed while the imports below run prints the forkserver's traceback), and dies with the sweep, so that
+a sweep killed outright leaves no forkserver behind (its workers follow it: see sim.experiments.lifeline)."""
+
+import signal
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+from sim.experiments import lifeline  # noqa: E402
+
+lifeline.die_with_parent()
+
+import sim.experiments.execute  # noqa: E402,F401  (the model, through sim.run)
+from sim.step import numba_problem  # noqa: E402
 
 numba_problem()  # loads numba and the cached kernels, or records why it cannot; never raises
