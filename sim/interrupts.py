@@ -49,10 +49,15 @@ def signal_of(error: BaseException | None) -> int | None:
     return None
 
 
+def _ignore(signum, frame) -> None:
+    """Drop the signal. (Not SIG_IGN: a signal that arrived with the first one, but whose Python handler has not
+    run yet, would then raise "OSError: Signal N ignored due to race condition" wherever the code was.)"""
+
+
 def ignore_interrupts() -> None:
     if threading.current_thread() is threading.main_thread():
         for signum in HANDLED:
-            signal.signal(signum, signal.SIG_IGN)
+            signal.signal(signum, _ignore)
 
 
 class _State:
@@ -85,3 +90,18 @@ def interrupts_raise() -> Iterator[None]:
         if _State.received is None:
             for signum, handler in previous.items():
                 signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+def stopped_while_starting() -> None:
+    """Ctrl-C while the ``partnersim`` command is still importing the model (before :func:`interrupts_raise`
+    can be in place): one line and exit status 130 instead of Python's traceback. Does nothing in a program
+    that merely imports ``sim``: its KeyboardInterrupt is its own."""
+    import os
+    import sys
+
+    argv = list(getattr(sys, "orig_argv", []))
+    as_module = "-m" in argv[:-1] and argv[argv.index("-m") + 1] == "sim"
+    if as_module or os.path.basename(sys.argv[0] if sys.argv else "") == "partnersim":
+        ignore_interrupts()
+        sys.stderr.write("partnersim: stopped by SIGINT while starting; nothing was written\n")
+        raise SystemExit(exit_status(signal.SIGINT))
