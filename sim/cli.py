@@ -337,10 +337,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from sim.experiments.reporting import ReportError, check_study, load_study, write_report
 
     out_dir = args.out if args.out is not None else args.results / "report"
+    _check_output_dir(out_dir)
     try:
         check_study(args.results)  # bad input fails before anything is created
         load_study(args.results)
-        _check_output_dir(out_dir)
         with _no_empty_folders_on_failure(out_dir):
             paths = _write(lambda: write_report(args.results, out_dir), out_dir, "report")
     except ReportError as error:

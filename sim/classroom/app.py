@@ -32,6 +32,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.classroom.lesson import ClassroomModel, LivePictures, chart_limits, phase_label
 from sim.classroom.server import installed_assets
+from sim.lifeline import die_with_parent
 from sim.params import GOVERNANCE_MODES, PHASES, POWER_SHARING_PRESETS
 from sim.scenarios import load_scenario
 
@@ -230,6 +231,7 @@ def server_env() -> dict:
     root = str(Path(__file__).resolve().parent.parent.parent)
     env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no phoning home
+    env["SOLARA_TELEMETRY_SERVER_USER_ID"] = "partnersim"  # else solara writes an id to ~/.solara for its telemetry
     assets = installed_assets()
     if assets is not None:  # the browser's scripts from the installed package, read-only (sim.classroom.server)
         env["SOLARA_ASSETS_PROXY"] = "True"
@@ -244,20 +246,18 @@ def server_env() -> dict:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: the server gets SIGTERM if the launching process dies, so it never outlives `partnersim app`."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, out=sys.stdout) -> int:
-    """Serve the page until interrupted; print its address first. Returns the server's exit status."""
+    """The server gets SIGTERM if the launching process dies, so it never outlives `partnersim app`."""
     import signal
 
+    die_with_parent(signal.SIGTERM)
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, out=None) -> int:
+    """Serve the page until interrupted; print its address first (to ``out``, default stdout). Returns the
+    server's exit status."""
+    import signal
+
+    out = out if out is not None else sys.stdout
     check_port(host, port)
     print(f"partnersim classroom at {address(host, port)} (press Ctrl-C to stop)", file=out, flush=True)
     if not is_loopback(host):
@@ -266,8 +266,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, out=sys.stdout) ->
     if not assets_installed():
         print("note: solara-assets is not installed; the browser will fetch the page's scripts from the internet",
               file=out, flush=True)
-    preexec = _die_with_parent if sys.platform.startswith("linux") else None
-    process = subprocess.Popen(server_command(host, port), env=server_env(), preexec_fn=preexec)
+    process = subprocess.Popen(server_command(host, port), env=server_env(), preexec_fn=_die_with_parent)
 
     def stop(signum, frame):
         raise KeyboardInterrupt

@@ -7,7 +7,11 @@ Runs travel in chunks (about four per worker, at most ``MAX_CHUNK`` runs each);
 a chunk returns Arrow tables, which the parent writes at once to ``DIR/parts/``
 and forgets. At most ``IN_FLIGHT_PER_WORKER * workers`` chunks are in flight, so
 the parent's memory does not grow with the number of runs. A run that raises is
-recorded as ``status = "failed"`` with its error and seed; the sweep goes on.
+recorded as ``status = "failed"`` with its error and seed; the sweep goes on. A run
+that kills its worker process is found by running the chunks that were in flight
+again one run at a time, and recorded as failed with the signal. Workers never
+outlive the sweep (:mod:`sim.lifeline`); the results directory is written by one
+process at a time (:class:`sim.experiments.store.Store`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import pyarrow as pa
 
 import sim
 from sim.errors import ScenarioError
-from sim.experiments import lifeline
+from sim import lifeline
 from sim.experiments import store as store_mod
 from sim.experiments.design import Design, build_design, check_size, planned_points
 from sim.experiments.spec import SAMPLING_METHODS, Spec

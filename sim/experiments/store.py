@@ -296,11 +296,11 @@ class Store:
         if not path.is_file():
             return None
         try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise StudyError(f"{path}: damaged ({one_line_reason(error)}); {REMOVE_HINT}") from None
-        if not isinstance(manifest, dict) or not isinstance(manifest.get("spec_hash"), str):
-            raise StudyError(f"{path}: damaged (not a sweep manifest: expected a JSON object with a spec_hash); {REMOVE_HINT}")
+            manifest = read_json_object(path)
+        except Damaged as damage:
+            raise StudyError(f"{path}: damaged ({damage}); {REMOVE_HINT}") from None
+        if not isinstance(manifest.get("spec_hash"), str):
+            raise StudyError(f"{path}: damaged (not a sweep manifest: no spec_hash); {REMOVE_HINT}")
         return manifest
 
     def check(self, base_params: dict, resume: bool) -> dict | None:
@@ -646,6 +646,17 @@ def _series_name(data: Path) -> str:
 def one_line_reason(error: BaseException) -> str:
     """An exception as ``Type: message`` on one line, cut at 200 characters."""
     return " ".join(f"{type(error).__name__}: {error}".split())[:200]
+
+
+def read_json_object(path: Path) -> dict:
+    """A JSON file holding an object (a manifest); raises :class:`Damaged` saying why it is not one."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise Damaged(one_line_reason(error)) from None
+    if not isinstance(value, dict):
+        raise Damaged(f"expected a JSON object, got {type(value).__name__}")
+    return value
 
 
 def _read(path: Path, columns: list[str] | None) -> pa.Table:

@@ -8,7 +8,6 @@ problem is one :class:`ReportError` line naming the file, what is wrong and what
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -82,12 +81,9 @@ def _manifest(path: Path, directory: Path) -> dict | None:
     if not path.is_file():
         return None
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ReportError(f"{path}: damaged ({store.one_line_reason(error)}); {REWRITE.format(dir=directory)}") from None
-    if not isinstance(manifest, dict):
-        raise ReportError(f"{path}: damaged (expected a JSON object, got {type(manifest).__name__}); "
-                          f"{REWRITE.format(dir=directory)}")
+        manifest = store.read_json_object(path)
+    except store.Damaged as damage:
+        raise ReportError(f"{path}: damaged ({damage}); {REWRITE.format(dir=directory)}") from None
     for key, (what, ok) in MANIFEST_SHAPE.items():
         value = manifest.get(key)
         if value is not None and not ok(value):

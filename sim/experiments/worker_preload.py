@@ -3,13 +3,13 @@ its compiled kernels already loaded (instead of each worker importing numba and 
 
 The forkserver leaves Ctrl-C to the sweep (a terminal sends it to every process of the job; without this,
 one pressed while the imports below run prints the forkserver's traceback), and dies with the sweep, so that
-a sweep killed outright leaves no forkserver behind (its workers follow it: see sim.experiments.lifeline)."""
+a sweep killed outright leaves no forkserver behind (its workers follow it: see sim.lifeline)."""
 
 import signal
 
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-from sim.experiments import lifeline  # noqa: E402
+from sim import lifeline  # noqa: E402
 
 lifeline.die_with_parent()
 
