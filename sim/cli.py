@@ -4,19 +4,25 @@ It holds no model logic: it parses flags, hands them to :func:`sim.run` and
 :mod:`sim.scenarios`, and writes with :mod:`sim.output`. Every bad input (a
 :class:`sim.errors.ScenarioError` or a usage error) prints one line,
 ``partnersim: error: ...``, to stderr and exits with status 2 before any file
-is created. Unexpected exceptions are bugs and propagate.
+is created; so does a damaged or busy results directory and a write that fails
+(e.g. a full disk). Ctrl-C or SIGTERM prints one line and exits with 130 or 143
+(:mod:`sim.interrupts`). Unexpected exceptions are bugs and propagate.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import sim
+from sim import atomic
 from sim.errors import ScenarioError
+from sim.interrupts import exit_status, ignore_interrupts, interrupts_raise, signal_name, signal_of
 from sim.scenarios import OVERRIDE_SOURCE, parse_set, read_toml, scenario_names, scenario_path
 
 PROG = "partnersim"
@@ -35,6 +41,25 @@ def _fail(message: str) -> int:
     sys.stderr.write(f"{PROG}: error: {_one_line(message)}\n")
     sys.stderr.flush()
     return EXIT_USAGE
+
+
+def _out_dir(text: str) -> Path:
+    """``--out``: a path; the empty string (which would mean the current folder) is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path (it would write into the current folder); give a folder, e.g. "
+                                         "results/NAME")
+    return Path(text)
+
+
+def _host(text: str) -> str:
+    """``--host``: an IP address (``127.0.0.1``, ``::1``, ``0.0.0.0``) or ``localhost``."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        if text != "localhost":
+            raise argparse.ArgumentTypeError(f"{text!r} is not an IP address; allowed: e.g. 127.0.0.1 (this machine only, "
+                                             "the default), ::1, or 0.0.0.0 (every interface)") from None
+    return text
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,7 +83,7 @@ def build_parser() -> Parser:
     run.add_argument("--steps", type=int, metavar="N", help="months to simulate; overrides the scenario's")
     run.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                      help="override one parameter, e.g. funding.grant_months=24 (repeatable)")
-    run.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/<scenario name>)")
+    run.add_argument("--out", type=_out_dir, metavar="DIR", help="output directory (default: results/<scenario name>)")
     run.set_defaults(handler=cmd_run)
 
     listing = commands.add_parser("scenarios", help="list the scenarios with their descriptions", allow_abbrev=False)
@@ -77,23 +102,26 @@ def build_parser() -> Parser:
                        help="local: a process pool (default); dask: a Dask LocalCluster, or the cluster at --scheduler")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://HOST:8786 (implies --backend dask)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in DIR: run only the missing runs")
-    sweep.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/<spec name>)")
+    sweep.add_argument("--out", type=_out_dir, metavar="DIR", help="output directory (default: results/<spec name>)")
     sweep.add_argument("--replicates", type=int, metavar="N", help="replicates per design point; overrides the spec's")
     sweep.add_argument("--steps", type=int, metavar="N", help="months to simulate; overrides the spec's")
+    sweep.add_argument("--yes-large", action="store_true",
+                       help="run a study above the size limits (runs, estimated size; experiments/README.md)")
     sweep.set_defaults(handler=cmd_sweep)
 
     report = commands.add_parser("report", help="write figures and summary.md for a sweep's results", allow_abbrev=False,
                                  description="Read a sweep's results (runs.parquet, manifest.json, timeseries.parquet) "
                                              "and write summary.md and figures to DIR.")
     report.add_argument("results", type=Path, metavar="RESULTS", help="a sweep's results directory, e.g. results/NAME")
-    report.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: RESULTS/report)")
+    report.add_argument("--out", type=_out_dir, metavar="DIR", help="output directory (default: RESULTS/report)")
     report.set_defaults(handler=cmd_report)
 
     app = commands.add_parser("app", help="serve the classroom page (betterment against empowerment) in a browser",
                               allow_abbrev=False,
                               description="Serve the interactive classroom page: two partnerships from the same "
                                           "organizations, side by side, under two community decision shares.")
-    app.add_argument("--host", default="127.0.0.1", metavar="H", help="address to listen on (default: 127.0.0.1)")
+    app.add_argument("--host", type=_host, default="127.0.0.1", metavar="H",
+                     help="address to listen on (default: 127.0.0.1, this machine only; the page has no login)")
     app.add_argument("--port", type=int, default=8765, metavar="N", help="port to listen on (default: 8765)")
     app.set_defaults(handler=cmd_app)
 
@@ -103,7 +131,7 @@ def build_parser() -> Parser:
                                              "evolving side by side), NAME-handout.png (one A4 page of charts and captions) and "
                                              "NAME-plan.md (objectives, a 50-minute sequence, discussion questions answered from the run).")
     lesson.add_argument("lesson", metavar="LESSON", help="a lesson name: betterment-vs-empowerment")
-    lesson.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/lesson)")
+    lesson.add_argument("--out", type=_out_dir, metavar="DIR", help="output directory (default: results/lesson)")
     lesson.add_argument("--seed", type=int, metavar="N", help="random seed (an integer from 0); overrides the scenario's")
     lesson.add_argument("--steps", type=int, metavar="N", help="months to simulate; overrides the scenario's")
     lesson.set_defaults(handler=cmd_lesson)
@@ -117,6 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # usage errors (already printed), --help, --version
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+    with interrupts_raise():
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return args.handler(args)
     except BrokenPipeError:
@@ -129,6 +162,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(getattr(error, "errors", [error])[-1]))
     except CliError as error:
         return _fail(str(error))
+    except KeyboardInterrupt as interrupt:
+        return _interrupted(signal_of(interrupt))
+    except Exception as error:
+        if _is_study_error(error):
+            return _fail(str(error))
+        signum = signal_of(error)  # compiled code interrupted by Ctrl-C surfaces as a SystemError
+        if signum is None:
+            raise
+        return _interrupted(signum)
+
+
+def _is_study_error(error: Exception) -> bool:
+    """A damaged or busy results directory, or a write that failed (loaded only by the sweep commands)."""
+    store = sys.modules.get("sim.experiments.store")
+    return store is not None and isinstance(error, store.StudyError)
+
+
+def _interrupted(signum: int) -> int:
+    ignore_interrupts()
+    sys.stderr.write(f"{PROG}: stopped by {signal_name(signum)}; nothing was left half-written\n")
+    sys.stderr.flush()
+    return exit_status(signum)
 
 
 # --------------------------------------------------------------------------- commands
@@ -142,7 +197,14 @@ def _overrides(assignments: Sequence[str]) -> dict:
 
 
 def _check_output_dir(out_dir: Path) -> None:
-    """Fail early, creating nothing, if ``out_dir`` clearly cannot be created or written."""
+    """Fail early, creating nothing, if ``out_dir`` clearly cannot be created or written, or is a folder that
+    output must not be poured into (the root, the home folder itself)."""
+    resolved = out_dir.expanduser().resolve()
+    if resolved == Path(resolved.anchor):
+        raise CliError(f"{out_dir}: refusing to write output into the root folder; give a folder for it, e.g. results/NAME")
+    if resolved == _home():
+        raise CliError(f"{out_dir}: refusing to write output into the home folder itself; give a folder inside it, "
+                       f"e.g. {out_dir}/results")
     if out_dir.exists():
         if not out_dir.is_dir():
             raise CliError(f"{out_dir}: cannot write output: exists and is not a directory")
@@ -158,6 +220,25 @@ def _check_output_dir(out_dir: Path) -> None:
         raise CliError(f"{out_dir}: cannot create output directory: permission denied in {ancestor}")
 
 
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError):  # no HOME and no password entry
+        return None
+
+
+@contextmanager
+def _no_empty_folders_on_failure(out_dir: Path) -> Iterator[None]:
+    """Remove the folders this command created for ``out_dir`` if it fails before filling them."""
+    created = atomic.first_missing(out_dir)
+    try:
+        yield
+    except BaseException:
+        if created is not None:
+            atomic.remove_empty_dirs(out_dir, created)
+        raise
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import format_summary, write_run  # matplotlib only when a run writes figures
 
@@ -171,7 +252,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_output_dir(out_dir)
 
     result = sim.run(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides)
-    paths = _write(lambda: write_run(result, out_dir), out_dir, "output")
+    with _no_empty_folders_on_failure(out_dir):
+        paths = _write(lambda: write_run(result, out_dir), out_dir, "output")
     print(format_summary(result.summary))
     return _list_written(paths, out_dir)
 
@@ -240,12 +322,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out_dir = args.out if args.out is not None else Path("results") / spec.name
     _check_output_dir(out_dir)
     try:
-        run_sweep(spec, out_dir, workers=args.workers, backend=args.backend, scheduler=args.scheduler, resume=args.resume)
+        run_sweep(spec, out_dir, workers=args.workers, backend=args.backend, scheduler=args.scheduler, resume=args.resume,
+                  allow_large=args.yes_large)
     except SweepInterrupted as stop:
+        ignore_interrupts()
         again = [PROG, "sweep", str(args.spec), "--out", str(out_dir), "--resume"]
         again += [f"--{name} {getattr(args, name)}" for name in ("replicates", "steps") if getattr(args, name) is not None]
-        sys.stderr.write(f"{PROG}: interrupted: {stop}; continue with: {' '.join(again)}\n")
-        return 130
+        again += ["--yes-large"] if args.yes_large else []
+        sys.stderr.write(f"{PROG}: interrupted by {signal_name(stop.signum)}: {stop}; continue with: {' '.join(again)}\n")
+        return exit_status(stop.signum)
     except SweepAborted as error:
         sys.stderr.write(f"{PROG}: error: {_one_line(str(error))}\n")
         return 1
@@ -254,13 +339,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.experiments.reporting import ReportError, load_study, write_report
+    from sim.experiments.reporting import ReportError, check_study, load_study, write_report
 
     out_dir = args.out if args.out is not None else args.results / "report"
+    _check_output_dir(out_dir)
     try:
-        load_study(args.results)  # bad input fails before anything is created
-        _check_output_dir(out_dir)
-        paths = _write(lambda: write_report(args.results, out_dir), out_dir, "report")
+        check_study(args.results)  # bad input fails before anything is created
+        load_study(args.results)
+        with _no_empty_folders_on_failure(out_dir):
+            paths = _write(lambda: write_report(args.results, out_dir), out_dir, "report")
     except ReportError as error:
         raise CliError(str(error)) from None
     return _list_written(paths, out_dir)
@@ -294,7 +381,8 @@ def cmd_lesson(args: argparse.Namespace) -> int:
         raise _blame_flag(error, args) from None
     out_dir = args.out if args.out is not None else Path("results") / "lesson"
     _check_output_dir(out_dir)
-    paths = _write(lambda: write_lesson(lesson.name, out_dir, seed=args.seed, steps=args.steps), out_dir, "lesson")
+    with _no_empty_folders_on_failure(out_dir):
+        paths = _write(lambda: write_lesson(lesson.name, out_dir, seed=args.seed, steps=args.steps), out_dir, "lesson")
     return _list_written(paths, out_dir)
 
 

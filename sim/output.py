@@ -1,7 +1,9 @@
 """Writing one run to disk: ``timeseries.csv``, ``summary.json`` and ``figures/``.
 
-Everything is built in a temporary directory next to the target and then moved
-into place file by file, so a reader never sees a half-written file. The same
+Everything is built in a hidden temporary directory next to the target
+(``.NAME.PID.xxxx.tmp``, removed on any failure, and by the next run if the
+process was killed) and then moved into place file by file, so a reader never
+sees a half-written file. The same
 :class:`sim.run.RunResult` always gives byte-identical files, figures included
 (fixed size and dpi, no software or date stamp in the PNGs).
 """
@@ -11,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from sim import atomic  # noqa: E402
 from sim.params import LEVELS, PHASES  # noqa: E402
 from sim.run import RunResult  # noqa: E402
 
@@ -151,7 +153,7 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
         tables = ((TIMESERIES, result.timeseries),)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    staging = atomic.staging_dir(out_dir)  # also removes the staging folders of runs that were killed
     try:
         (staging / FIGURES).mkdir()
         for name, frame in tables:

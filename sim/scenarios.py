@@ -43,12 +43,68 @@ def scenario_names() -> list[str]:
 
 def read_toml(path: Path) -> dict:
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
         raise ScenarioError(str(path), "", f"malformed TOML ({error})", "UTF-8 text in TOML syntax") from None
     except OSError as error:
         raise ScenarioError(str(path), "", f"cannot read ({error.strerror})", "a readable TOML file") from None
+    try:
+        return parse_toml(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(str(path), "", f"malformed TOML ({error})", "UTF-8 text in TOML syntax") from None
+    except TomlTooLarge as error:
+        raise ScenarioError(str(path), error.key, error.problem, error.allowed) from None
+
+
+# Bounds on what a TOML file may hold: the parser recurses once per level of nesting and Python reads
+# integers of any length, so without them a hostile or mistyped file ends in a RecursionError, a
+# ValueError from int() or an OverflowError far from where it was read.
+MAX_TOML_DEPTH = 32
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class TomlTooLarge(ValueError):
+    """A TOML document beyond :data:`MAX_TOML_DEPTH` levels, or with an integer outside 64 bits."""
+
+    def __init__(self, key: str, problem: str, allowed: str):
+        self.key, self.problem, self.allowed = key, problem, allowed
+        super().__init__(f"{key}: {problem}" if key else problem)
+
+
+def parse_toml(text: str) -> dict:
+    """``tomllib.loads`` within bounds: raises ``TOMLDecodeError`` for bad syntax, :class:`TomlTooLarge` for a
+    document nested too deeply or holding an integer that does not fit in 64 bits (as the TOML spec says)."""
+    depth_note = f"nested more than {MAX_TOML_DEPTH} levels deep"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        raise
+    except RecursionError:
+        raise TomlTooLarge("", depth_note, f"tables and arrays nested at most {MAX_TOML_DEPTH} levels") from None
+    except ValueError as error:  # int() refuses integers of thousands of digits
+        raise TomlTooLarge("", f"a number too long to read ({str(error).split(':')[0]})",
+                           f"integers from {INT64_MIN} to {INT64_MAX}") from None
+    _check_toml_bounds(data)
+    return data
+
+
+def _check_toml_bounds(data: dict) -> None:
+    stack: list[tuple[str, Any, int]] = [("", data, 0)]
+    while stack:
+        key, value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_TOML_DEPTH:
+                raise TomlTooLarge(key, f"nested more than {MAX_TOML_DEPTH} levels deep",
+                                   f"tables and arrays nested at most {MAX_TOML_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((f"{key}.{name}" if key else str(name), item, depth + 1) for name, item in items)
+        elif isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+            raise TomlTooLarge(key, f"integer {_digits(value)} does not fit in 64 bits", f"integers from {INT64_MIN} to {INT64_MAX}")
+
+
+def _digits(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:12]}...({len(text)} digits)"
 
 
 def parse_set(assignment: str) -> tuple[str, Any]:
@@ -59,9 +115,11 @@ def parse_set(assignment: str) -> tuple[str, Any]:
     if not sep or not key or not raw or any(not part for part in key.split(".")) or "\n" in raw or "\r" in raw:
         raise ScenarioError(OVERRIDE_SOURCE, assignment, "malformed override", "KEY=VALUE, e.g. funding.grant_months=24")
     try:
-        value = tomllib.loads(f"value = {raw}")["value"]
+        value = parse_toml(f"value = {raw}")["value"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except TomlTooLarge as error:
+        raise ScenarioError(OVERRIDE_SOURCE, key, error.problem, error.allowed) from None
     return key, value
 
 

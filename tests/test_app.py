@@ -69,6 +69,74 @@ def test_serving_helpers(tmp_path):
             check_port("127.0.0.1", taken.getsockname()[1])
 
 
+def test_hosts_beyond_loopback_are_warned_about(monkeypatch, capsys):
+    from sim.classroom import app
+
+    class Server:
+        def __init__(self, command, env, preexec_fn):
+            self.command, self.env = command, env
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(app, "check_port", lambda host, port: None)
+    monkeypatch.setattr(app.subprocess, "Popen", Server)
+    assert [app.is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "localhost", "0.0.0.0", "::", "192.168.1.5")] == \
+        [True, True, True, True, False, False, False]
+    for host, warned in (("127.0.0.1", False), ("0.0.0.0", True), ("::", True)):
+        assert app.serve(host, 8765) == 0
+        captured = capsys.readouterr()
+        assert captured.out.startswith("partnersim classroom at ")
+        assert ("the page has no login" in captured.err) is warned, (host, captured.err)
+
+
+def test_the_server_serves_installed_assets_only(monkeypatch):
+    from sim.classroom import app, server
+
+    monkeypatch.setenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "True")
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY", "False")
+    env = app.server_env()
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assets = server.installed_assets()
+    if assets is None:
+        assert env["SOLARA_ASSETS_PROXY"] == "False"  # the browser fetches from the CDN; the server fetches nothing
+    else:
+        assert env["SOLARA_ASSETS_PROXY"] == "True" and Path(env["SOLARA_ASSETS_PROXY_CACHE_DIR"]) == assets
+        assert (assets / "@widgetti").is_dir()
+    assert app.server_command("127.0.0.1", 1)[1:3] == ["-m", app.SERVER_MODULE]
+    assert str(REPO_ROOT) in env["PYTHONPATH"].split(os.pathsep)
+
+
+def test_asset_lookups_never_write_delete_or_fetch(tmp_path, monkeypatch):
+    import solara.server.cdn_helper as cdn
+
+    from sim.classroom.server import NotServed, asset_file, serve_assets_read_only
+
+    root = tmp_path / "cdn"
+    package = root / "@widgetti" / "solara-vuetify-app@10.1.1"
+    (package / "dist").mkdir(parents=True)
+    (package / "dist" / "main.js").write_text("ok")
+    (root / "requirejs@2.3.6").mkdir()
+    (tmp_path / "secret.txt").write_text("outside")
+    for name in ("get_path", "get_data", "fetch_from_cdn", "put_in_cache"):
+        monkeypatch.setattr(cdn, name, getattr(cdn, name))  # restored after the test
+    serve_assets_read_only()
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    assert cdn.get_path(root, "@widgetti/solara-vuetify-app@10.1.1/dist/main.js") == package / "dist" / "main.js"
+    assert cdn.get_data(root, "@widgetti/solara-vuetify-app@10.1.1/dist/main.js") == b"ok"
+    for request in ("@widgetti/solara-vuetify-app@10.1.1", "@widgetti/solara-vuetify-app@10.1.1/", "requirejs@2.3.6",
+                    "../secret.txt", "@widgetti/../../secret.txt", "nothing@1.0.0/x.js", ""):
+        with pytest.raises(NotServed):
+            cdn.get_path(root, request)
+        with pytest.raises(NotServed):
+            asset_file(root, request)
+    with pytest.raises(PermissionError):
+        cdn.fetch_from_cdn("https://cdn.jsdelivr.net/npm/requirejs@2.3.6")
+    with pytest.raises(PermissionError):
+        cdn.put_in_cache(root, "x.js", b"")
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
 def test_app_port_in_use_is_a_one_line_error():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -342,3 +345,133 @@ def test_non_utf8_scenario_file(tmp_path, capsys):
     assert main(["run", str(path), "--out", str(out)]) == 2
     assert_one_line_error(capsys.readouterr().err, str(path))
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- safe destinations (issue 10)
+
+DESTINATION_COMMANDS = {
+    "run": ["run", "baseline", "--steps", "3"],
+    "sweep": ["sweep", "experiments/example_small.toml"],
+    "report": ["report", "results/no-such-study"],  # the destination is checked before the results are read
+    "lesson": ["lesson", "betterment-vs-empowerment", "--steps", "3"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(DESTINATION_COMMANDS))
+@pytest.mark.parametrize("out, fragments", [
+    ("/", ["root folder"]),
+    ("", ["--out", "empty path"]),
+    ("HOME", ["home folder itself"]),
+    ("FILE", ["not a directory"]),
+], ids=["root", "empty", "home", "a file"])
+def test_risky_destinations_are_refused(tmp_path, capsys, monkeypatch, command, out, fragments):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(REPO_ROOT)
+    blocker = tmp_path / "file"
+    blocker.write_text("mine\n")
+    target = {"HOME": str(home), "FILE": str(blocker)}.get(out, out)
+    root_before = sorted(p.name for p in Path("/").iterdir())
+    assert main([*DESTINATION_COMMANDS[command], "--out", target]) == 2
+    assert_one_line_error(capsys.readouterr().err, *fragments)
+    assert sorted(p.name for p in Path("/").iterdir()) == root_before
+    assert not [p for p in home.iterdir() if not p.name.startswith(".")]  # (libraries may cache under ~/.cache)
+    assert blocker.read_text() == "mine\n"
+
+
+def test_out_root_for_run_names_the_folder(tmp_path, capsys):
+    assert main(["run", "baseline", "--steps", "3", "--out", "/tmp/.."]) == 2
+    assert_one_line_error(capsys.readouterr().err, "/tmp/..", "root folder")
+
+
+@pytest.mark.parametrize("host, fragment", [("", "is not an IP address"), ("example.org", "is not an IP address"),
+                                            ("127.0.0.1; rm -rf /", "is not an IP address")])
+def test_app_host_must_be_an_address(capsys, host, fragment):
+    assert main(["app", "--host", host]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--host", fragment)
+
+
+# --------------------------------------------------------------------------- TOML bounds (issue 10)
+
+@pytest.mark.parametrize("body, fragments", [
+    ("deep = " + "[" * 400 + "]" * 400 + "\n", ["nested more than 32 levels"]),
+    ("[organizations]\ncount = " + "9" * 5000 + "\n", ["too long to read"]),
+    ("[organizations]\ncount = " + "9" * 400 + "\n", ["organizations.count", "does not fit in 64 bits"]),
+])
+def test_toml_bounds_are_one_line(tmp_path, capsys, body, fragments):
+    path = scenario_file(tmp_path, body)
+    assert main(["validate", str(path)]) == 2
+    assert_one_line_error(capsys.readouterr().err, str(path), *fragments)
+
+
+def test_set_with_a_huge_number_is_one_line(tmp_path, capsys):
+    assert main(["run", "baseline", "--set", "organizations.count=" + "9" * 5000, "--out", str(tmp_path / "out")]) == 2
+    assert_one_line_error(capsys.readouterr().err, "--set", "organizations.count", "too long to read")
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- interrupts and stale folders (issue 10)
+
+TRACED_RUN = """
+import sys
+from pathlib import Path
+import sim
+real = sim.run
+def traced(*args, **kwargs):
+    Path(sys.argv[1]).touch()  # the model is about to run
+    return real(*args, **kwargs)
+sim.run = traced
+from sim.cli import main
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+def _importing_the_model(pid: int) -> bool:
+    """Whether the process has got as far as importing the model's libraries (numpy is among the first)."""
+    try:
+        return "_multiarray_umath" in (Path("/proc") / str(pid) / "maps").read_text()
+    except OSError:
+        return False
+
+
+def _interrupted_run(tmp_path: Path, moment: str) -> subprocess.CompletedProcess:
+    """``partnersim run`` given SIGINT while it imports the model (once numpy is loaded; Python's own start-up,
+    before that, cannot be helped), or once the model runs (a wrapper marks the call to sim.run)."""
+    flag, out = tmp_path / "running", tmp_path / "out"
+    argv = ["run", "baseline", "--steps", "6000", "--set", "organizations.count=50", "--out", str(out)]
+    command = [sys.executable, "-m", "sim", *argv] if moment == "starting" else \
+        [sys.executable, "-c", TRACED_RUN, str(flag), *argv]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready = (lambda: _importing_the_model(process.pid)) if moment == "starting" else flag.exists
+    deadline = time.monotonic() + 120
+    while not ready():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.002)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    flag.unlink(missing_ok=True)
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").is_file(), reason="needs /proc to see how far the process got")
+@pytest.mark.parametrize("moment", ["starting", "running"])
+def test_ctrl_c_in_run_is_one_line_and_leaves_nothing(tmp_path, moment):
+    done = _interrupted_run(tmp_path, moment)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.startswith("partnersim: stopped by SIGINT") and done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no output, no hidden staging folder
+
+
+def test_stale_staging_folders_of_killed_runs_are_removed(tmp_path, capsys):
+    out = tmp_path / "out"
+    dead = tmp_path / ".out.99999999.abcd.tmp"  # no such process: a run killed while writing
+    older = tmp_path / ".out.x1y2z3.tmp"  # written before staging folders carried a process id
+    alive = tmp_path / f".out.{os.getppid()}.efgh.tmp"  # a run still writing
+    for folder in (dead, older, alive):
+        folder.mkdir()
+        (folder / "summary.json").write_text("{}")
+    assert main(["run", "baseline", "--steps", "3", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "out"])

@@ -20,6 +20,7 @@ import pytest
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.experiments import SweepInterrupted, build_design, load_spec, run_sweep
+from sim.experiments import design as design_mod
 from sim.experiments import execute, store
 from sim.seeds import replicate_seeds
 
@@ -102,6 +103,15 @@ INVALID = [
     ('[design]\nmethod = "morris"\n[levers]\n"funding.grant_months" = {low = 12, high = 24}\n', "design.samples", "missing"),
     ('[fixed]\n"public_sector.nope" = 0.5\n', "fixed.public_sector.nope", "unknown key"),
     ('[fixed]\n"public_sector.receptivity" = 7\n', "fixed.public_sector.receptivity", "out of range"),
+    ('[levers]\n"funding.grant_months" = [12, 24]\n[levers.funding]\ngrant_months = [36]\n', "levers.funding.grant_months",
+     "given twice"),
+    ('[fixed]\n"public_sector.receptivity" = 0.5\n[fixed.public_sector]\nreceptivity = 0.6\n', "fixed.public_sector.receptivity",
+     "given twice"),
+    ('[uncertainties]\n"organizations.initial_trust" = {low = 0, high = 1' + "0" * 400 + ', steps = 2}\n',
+     "uncertainties.organizations.initial_trust.high", "does not fit in 64 bits"),
+    ('[design]\nmethod = "sobol"\nsamples = ' + "9" * 5000 + '\n', "", "too long to read"),
+    ("deep = " + "[" * 400 + "]" * 400 + "\n", "", "nested more than 32 levels"),
+    ("deep = " + "{a = " * 400 + "1" + "}" * 400 + "\n", "", "nested more than 32 levels"),
 ]
 
 
@@ -111,8 +121,8 @@ def test_invalid_spec_raises_one_line(tmp_path, extra, key, problem):
     with pytest.raises(ScenarioError) as caught:
         load_spec(path)
     message = str(caught.value)
-    assert "\n" not in message
-    assert message.startswith(f"{path}: {key}:"), message
+    assert "\n" not in message and len(message) < 400
+    assert message.startswith(f"{path}: {key}:" if key else f"{path}: "), message
     assert problem in message, message
 
 
@@ -146,6 +156,59 @@ def test_cli_invalid_exits_2_writing_nothing(tmp_path, capsys, args, fragment):
     err = capsys.readouterr().err
     assert err.startswith("partnersim: error: ") and err.count("\n") == 1, err
     assert fragment in err, err
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- size bounds
+
+LARGE = {
+    "grid of 1e8 points": HEADER + """
+        [levers]
+        "organizations.initial_trust" = {low = 0.0, high = 1.0, steps = 10000}
+        [uncertainties]
+        "public_sector.receptivity" = {low = 0.0, high = 1.0, steps = 10000}
+        """,
+    "a billion replicates": HEADER.replace("replicates = 2", "replicates = 1000000000"),
+    "sobol with 2^40 samples": HEADER + """
+        [design]
+        method = "sobol"
+        samples = 1099511627776
+        [levers]
+        "funding.grant_months" = {low = 12, high = 36}
+        """,
+    "monthly series of 20,000 long runs": HEADER.replace("replicates = 2", "replicates = 20000").replace("steps = 12", "steps = 6000")
+    + "[outputs]\ntimeseries = true\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(LARGE))
+def test_a_study_above_the_limits_is_refused_unless_asked_for(tmp_path, capsys, case):
+    spec = spec_file(tmp_path, LARGE[case])
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"partnersim: error: {spec}: design: ") and err.count("\n") == 1, err
+    assert "more than the limit of" in err and "--yes-large" in err
+    assert not out.exists()
+    loaded = load_spec(spec)
+    design_mod.check_size(loaded, allow_large=True)  # asked for: no refusal (and 2^40 Sobol' points were never built)
+
+
+def test_planned_points_are_the_design_points(tmp_path):
+    bodies = [TINY, HEADER + '[design]\nmethod = "list"\n[levers]\n"funding.grant_months" = [12, 24, 36]\n']
+    for method in ("latin_hypercube", "sobol", "morris"):
+        bodies.append(HEADER + f'[design]\nmethod = "{method}"\nsamples = 8\n[levers]\n"funding.grant_months" = '
+                               '{low = 12, high = 36}\n"organizations.initial_trust" = {low = 0.2, high = 0.6}\n')
+    for i, body in enumerate(bodies):
+        spec = load_spec(spec_file(tmp_path, body, f"spec{i}.toml"))
+        assert design_mod.planned_points(spec) == build_design(spec).n_points, body
+    assert design_mod.estimated_bytes(load_spec(spec_file(tmp_path, TINY)), 4) > 0
+
+
+def test_too_many_local_workers_is_refused(tmp_path, capsys):
+    spec = spec_file(tmp_path, TINY)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "100000"]) == 2
+    assert "--workers" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
@@ -375,12 +438,15 @@ def _start_and_stop(spec: Path, out: Path, workers: int, sig: int) -> subprocess
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
-def test_resume_after_ctrl_c_cli(tmp_path, capsys, many_clean):
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"])
+def test_resume_after_ctrl_c_cli(tmp_path, capsys, many_clean, sig, status):
     spec, clean = many_clean
     out = tmp_path / "out"
-    stopped = _start_and_stop(spec, out, workers=2, sig=signal.SIGINT)
-    assert stopped.returncode == 130, stopped.stderr
+    stopped = _start_and_stop(spec, out, workers=2, sig=sig)
+    assert stopped.returncode == status, stopped.stderr
     assert "--resume" in stopped.stderr and "Traceback" not in stopped.stderr
+    assert stopped.stderr.count("partnersim:") == 1
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     done = len(pd.concat([pd.read_parquet(p) for p in (out / "parts").glob("part-*.parquet")]))
     assert 0 < done < 600
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "2", "--resume"]) == 0

@@ -14,15 +14,15 @@ the controls sit beside the two sides on a wide screen and above them on a narro
 control has a plain name and shows its value; images carry their captions as alt text; focus is visible.
 
 Serve it with ``partnersim app [--host H] [--port N]`` (or ``make app``), which
-runs ``solara run sim.classroom.app`` on 127.0.0.1 by default. The page needs no network:
-the browser's scripts come from the installed ``solara-assets`` package through
-solara's local asset proxy.
+runs solara's server on ``sim.classroom.app`` (through :mod:`sim.classroom.server`) on 127.0.0.1 by default.
+The page needs no network: the browser's scripts come from the installed ``solara-assets`` package,
+served read-only (the server never fetches, writes or removes an asset).
 """
 
 from __future__ import annotations
 
 import base64
-import importlib.util
+import ipaddress
 import os
 import socket
 import subprocess
@@ -37,7 +37,9 @@ from solara.server import settings as _server_settings
 from sim.classroom.ensemble import ENSEMBLE_SEEDS, ensemble_png, ensemble_sentences, run_ensemble
 from sim.classroom.lesson import ClassroomModel, LivePictures, chart_limits, phase_label
 from sim.classroom.narrative import LEVEL_WORDS, side_heading
+from sim.classroom.server import installed_assets
 from sim.classroom.teaching import INTRODUCTION, POWER_EXPLAINED, PRESETS
+from sim.lifeline import die_with_parent
 from sim.params import GOVERNANCE_MODES, LEVELS, PHASES, POWER_SHARING_PRESETS
 from sim.scenarios import load_scenario
 
@@ -388,22 +390,41 @@ def check_port(host: str, port: int) -> None:
             raise ServeError(f"cannot serve on {host}:{port}: {error.strerror or error}; choose another --port") from None
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an IP address, or ``localhost``) reaches this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def assets_installed() -> bool:
     """Whether the browser's scripts can be served locally (the solara-assets package), without the internet."""
-    return importlib.util.find_spec("solara_assets") is not None
+    return installed_assets() is not None
+
+
+SERVER_MODULE = "sim.classroom.server"  # solara's server with its asset route read-only
 
 
 def server_command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host, "--port", str(port), "--production",
+    return [sys.executable, "-m", SERVER_MODULE, "run", APP_MODULE, "--host", host, "--port", str(port), "--production",
             "--no-open", "--no-check-version", "--log-level", "warning"]
 
 
 def server_env() -> dict:
     env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parent.parent.parent)
     env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
-    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no phoning home
-    env.setdefault("SOLARA_ASSETS_PROXY", "True")  # scripts from the local asset cache (solara-assets)
+    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no phoning home
+    env["SOLARA_TELEMETRY_SERVER_USER_ID"] = "partnersim"  # else solara writes an id to ~/.solara for its telemetry
+    assets = installed_assets()
+    if assets is not None:  # the browser's scripts from the installed package, read-only (sim.classroom.server)
+        env["SOLARA_ASSETS_PROXY"] = "True"
+        env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets)
+    else:  # nothing to serve locally: the browser fetches from the public CDN itself, the server fetches nothing
+        env["SOLARA_ASSETS_PROXY"] = "False"
     env.setdefault("MPLBACKEND", "Agg")
     # Plain http on the loopback is what this server is for; solara's warning about https cookies is noise here.
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"
@@ -412,27 +433,27 @@ def server_env() -> dict:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: the server gets SIGTERM if the launching process dies, so it never outlives `partnersim app`."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, out=sys.stdout) -> int:
-    """Serve the page until interrupted; print its address first. Returns the server's exit status."""
+    """The server gets SIGTERM if the launching process dies, so it never outlives `partnersim app`."""
     import signal
 
+    die_with_parent(signal.SIGTERM)
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, out=None) -> int:
+    """Serve the page until interrupted; print its address first (to ``out``, default stdout). Returns the
+    server's exit status."""
+    import signal
+
+    out = out if out is not None else sys.stdout
     check_port(host, port)
     print(f"partnersim classroom at {address(host, port)} (press Ctrl-C to stop)", file=out, flush=True)
+    if not is_loopback(host):
+        print(f"partnersim: warning: the page has no login: anyone who can reach {host} on port {port} can use it",
+              file=sys.stderr, flush=True)
     if not assets_installed():
         print("note: solara-assets is not installed; the browser will fetch the page's scripts from the internet",
               file=out, flush=True)
-    preexec = _die_with_parent if sys.platform.startswith("linux") else None
-    process = subprocess.Popen(server_command(host, port), env=server_env(), preexec_fn=preexec)
+    process = subprocess.Popen(server_command(host, port), env=server_env(), preexec_fn=_die_with_parent)
 
     def stop(signum, frame):
         raise KeyboardInterrupt

@@ -4,11 +4,14 @@
 :class:`sim.errors.ScenarioError`, one line); ``run_sweep`` runs every
 (design point, replicate) on a process pool or a Dask cluster, streaming rows
 to ``DIR/parts/`` and ending with ``runs.parquet``, optional
-``timeseries.parquet`` and ``manifest.json`` (format: experiments/README.md).
+``timeseries.parquet`` and ``manifest.json`` (format: experiments/README.md). One process writes a
+results directory at a time (its lock), damaged files are quarantined and re-run on ``--resume``.
 """
 
 from sim.experiments.design import Design, build_design
 from sim.experiments.execute import SweepAborted, SweepInterrupted, run_sweep
 from sim.experiments.spec import Knob, Spec, load_spec
+from sim.experiments.store import StudyError
 
-__all__ = ["Design", "Knob", "Spec", "SweepAborted", "SweepInterrupted", "build_design", "load_spec", "run_sweep"]
+__all__ = ["Design", "Knob", "Spec", "StudyError", "SweepAborted", "SweepInterrupted", "build_design", "load_spec",
+           "run_sweep"]

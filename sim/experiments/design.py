@@ -11,6 +11,9 @@
   can be called on per-point means.
 - ``morris``: ``SALib.sample.morris.sample`` with ``samples`` trajectories: ``samples * (D + 1)`` points.
 
+A study above :data:`MAX_RUNS` runs or :data:`MAX_ESTIMATED_BYTES` of design and results is refused
+(:func:`check_size`) unless asked for, before its design is built.
+
 Sampling methods draw from ``problem["bounds"]``; an integer knob is drawn on
 ``[low - 0.5, high + 0.5]`` and rounded, so every integer is equally likely. The
 sampler is seeded from the spec's root seed, so the same spec always gives the
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.errors import ScenarioError
 from sim.experiments.spec import SAMPLING_METHODS, Knob, Spec
 
 NUMPY_DTYPES = {"int": np.int64, "float": np.float64, "bool": np.bool_, "str": object}
@@ -144,3 +148,67 @@ def _sampled(spec: Spec) -> Design:
             x = np.clip(x, k.low, k.high)
         columns[k.key] = x.astype(NUMPY_DTYPES[k.kind])
     return Design(spec.method, knobs, columns, raw.shape[0], problem=problem, raw=raw)
+
+
+# --------------------------------------------------------------------------- size bounds
+
+# A study larger than these is refused unless asked for (--yes-large): a typo in a grid or a replicate count
+# would otherwise start a run of days and fill the disk.
+MAX_RUNS = 1_000_000
+MAX_ESTIMATED_BYTES = 4 * 2**30
+# In memory, as the report and the analyses load them: 8 bytes a value; a time-series row holds the run id,
+# the step, the value and the metric's name; a run has about 20 monthly metrics.
+BYTES_PER_VALUE = 8
+BYTES_PER_SERIES_ROW = 40
+METRICS_PER_MONTH = 20
+RUN_ID_COLUMNS = 7  # run_id, design_point, replicate, seed, status, error, scenario
+
+
+def planned_points(spec: Spec) -> int:
+    """How many design points ``spec`` has, computed without building the design."""
+    knobs = spec.knobs
+    if spec.method == "grid":
+        points = 1
+        for k in knobs:
+            points *= len(k.values) if k.values is not None else k.steps
+        return points
+    if spec.method == "list":
+        return len(knobs[0].values)
+    extra = {"latin_hypercube": 0, "sobol": len(knobs) + 2, "morris": len(knobs) + 1}[spec.method]
+    return spec.samples * (extra or 1)
+
+
+def estimated_bytes(spec: Spec, points: int) -> int:
+    """The memory a study's design and results take: design points x knobs, runs x columns, and runs x kept
+    months x metrics when time series are kept."""
+    from sim.experiments.store import outcome_columns
+
+    runs = points * spec.replicates
+    design = points * max(1, len(spec.knobs)) * BYTES_PER_VALUE * (2 if spec.method in SAMPLING_METHODS else 1)
+    table = runs * (len(outcome_columns(spec.kind)) + len(spec.knobs) + RUN_ID_COLUMNS) * BYTES_PER_VALUE
+    series = runs * (spec.steps // spec.every + 2) * METRICS_PER_MONTH * BYTES_PER_SERIES_ROW if spec.timeseries else 0
+    return design + table + series
+
+
+def check_size(spec: Spec, allow_large: bool = False) -> None:
+    """Refuse a study above :data:`MAX_RUNS` runs or :data:`MAX_ESTIMATED_BYTES` unless ``allow_large``."""
+    if allow_large:
+        return
+    points = planned_points(spec)
+    runs = points * spec.replicates
+    size = estimated_bytes(spec, points)
+    what = f"{points:,} design points x {spec.replicates:,} replicates = {runs:,} runs, about {_bytes(size)} of results"
+    allowed = "a smaller design or fewer replicates (--replicates), or --yes-large to run it anyway"
+    if runs > MAX_RUNS:
+        raise ScenarioError(str(spec.path), "design", f"{what}: more than the limit of {MAX_RUNS:,} runs", allowed)
+    if size > MAX_ESTIMATED_BYTES:
+        raise ScenarioError(str(spec.path), "design", f"{what}: more than the limit of {_bytes(MAX_ESTIMATED_BYTES)}",
+                            allowed + "; or fewer outputs ([outputs] every, timeseries = false)")
+
+
+def _bytes(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if size < 1024 or unit == "PB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError  # unreachable

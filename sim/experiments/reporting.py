@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Callable
 
+from sim import atomic
 from sim.experiments.region_report import write_region_report
 from sim.experiments.partnership_report import write_partnership_report
 from sim.experiments.report import ReportError, load_study
+from sim.experiments.study_check import check_study
 from sim.experiments.store import REGION
 
-__all__ = ["ReportError", "load_study", "write_report"]
+__all__ = ["ReportError", "check_study", "load_study", "write_report"]
 
 
 def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Write ``summary.md`` and the figures for a sweep's results; return the paths written.
 
-    Raises :class:`ReportError` for bad input (missing directory, no or unreadable ``runs.parquet``).
+    Raises :class:`ReportError` for bad input (missing directory, no or unreadable ``runs.parquet``, a
+    manifest of another shape or study, outcome columns of the wrong type), before anything is drawn.
     """
+    check_study(results_dir)
     study = load_study(results_dir)
     out = Path(out_dir) if out_dir is not None else study.directory / "report"
-    out.mkdir(parents=True, exist_ok=True)
-    if study.kind == REGION:
-        return write_region_report(study, out)
-    return write_partnership_report(study, out)
+    writer = write_region_report if study.kind == REGION else write_partnership_report
+    return _publish(out, lambda staging: writer(study, staging))
+
+
+def _publish(out: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
+    """Write the report into a hidden folder beside ``out``, then move it into place: a full disk or an
+    interrupt leaves ``out`` as it was, never a partial figure."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = atomic.staging_dir(out)
+    try:
+        written = write(staging)
+        files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+        atomic.move_into(staging, out, files)
+        return [out / Path(p).relative_to(staging) for p in written]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

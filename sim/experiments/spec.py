@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Iterator, get_type_hints
 
 from sim.errors import ScenarioError, raise_all
 from sim.experiments.store import REGION, run_kind
@@ -161,15 +161,25 @@ def _is_section(key: str) -> bool:
     return dataclasses.is_dataclass(cls)
 
 
-def _flatten(table: dict, prefix: str = "") -> dict:
-    """``{"funding": {"grant_months": ...}}`` -> ``{"funding.grant_months": ...}``, descending only into sections."""
-    flat = {}
+def _flatten(table: dict, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``{"funding": {"grant_months": ...}}`` -> ``("funding.grant_months", ...)``, descending only into sections."""
     for name, value in table.items():
         key = f"{prefix}.{name}" if prefix else str(name)
         if isinstance(value, dict) and _is_section(key):
-            flat.update(_flatten(value, key))
+            yield from _flatten(value, key)
         else:
-            flat[key] = value
+            yield key, value
+
+
+def _flat_table(source: str, section: str, table: dict) -> dict:
+    """A section's parameters by dotted key; a key written twice (``"funding.grant_months"`` and
+    ``[section.funding] grant_months``) is an error, not a silent choice of one."""
+    flat: dict[str, Any] = {}
+    for key, value in _flatten(table):
+        if key in flat:
+            raise ScenarioError(source, f"{section}.{key}", "given twice (as a dotted key and inside a nested table)",
+                                "each parameter once per section")
+        flat[key] = value
     return flat
 
 
@@ -317,7 +327,7 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
     fixed_raw = data.get("fixed", {})
     if not isinstance(fixed_raw, dict):
         fail("fixed", f"expected a table, got {fixed_raw!r}", 'a table of dotted parameter keys, e.g. "public_sector.receptivity" = 0.5')
-    fixed = _flatten(fixed_raw)
+    fixed = _flat_table(source, "fixed", fixed_raw)
     raise_all(_mistakes(lambda key: _check_key(source, "fixed", key), fixed))
     base_overrides = {**fixed, **steps_override}
     try:
@@ -335,7 +345,7 @@ def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) 
         table = data.get(section, {})
         if not isinstance(table, dict):
             fail(section, f"expected a table, got {table!r}", 'a table of dotted parameter keys, e.g. "funding.grant_months" = [24, 36]')
-        for key, spec_value in _flatten(table).items():
+        for key, spec_value in _flat_table(source, section, table).items():
             where = f"{section}.{key}"
             try:
                 _check_key(source, section, key)
@@ -454,7 +464,7 @@ def _parse_policies(source: str, data: dict, design: dict, scenario: str, base_o
         if not isinstance(settings, dict) or not settings:
             mistakes.append(ScenarioError(source, where, f"expected a table of settings, got {settings!r}", POLICY_ALLOWED))
             continue
-        flat = _flatten(settings)
+        flat = _flat_table(source, where, settings)
         found = _mistakes(lambda key: _check_policy_key(source, where, key, flat[key], fixed, varied), flat)
         if not found:
             try:

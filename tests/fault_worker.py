@@ -1,0 +1,29 @@
+"""Preloaded into a sweep's forkserver by tests/test_faults.py (see ``FAULTY`` there), so that every pool
+worker runs its runs through :func:`run_one` below:
+
+- ``PARTNERSIM_TEST_KILL_SEED``: the run with this seed kills its own worker with SIGKILL, as the
+  out-of-memory killer would;
+- ``PARTNERSIM_TEST_GATE``: every run waits until this file exists, so that a test can act while the
+  sweep is certainly still running.
+"""
+
+import os
+import signal
+import time
+
+import sim.experiments.execute as execute
+
+KILL_SEED = int(os.environ.get("PARTNERSIM_TEST_KILL_SEED", "-1"))
+GATE = os.environ.get("PARTNERSIM_TEST_GATE")
+_real_run_one = execute.run_one
+
+
+def run_one(base, seed, overrides):
+    while GATE and not os.path.exists(GATE):
+        time.sleep(0.01)
+    if seed == KILL_SEED:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _real_run_one(base, seed, overrides)
+
+
+execute.run_one = run_one
