@@ -587,7 +587,7 @@ def test_a_full_disk_leaves_no_partial_report(finished, tmp_path, capsys, monkey
 
 
 def test_a_failed_lesson_leaves_no_empty_folder(tmp_path, capsys, monkeypatch):
-    import sim.classroom.lesson as lesson
+    import sim.classroom.lesson_files as lesson
 
     def full_disk(name, out_dir, seed=None, steps=None):
         Path(out_dir).mkdir(parents=True, exist_ok=True)

@@ -174,6 +174,8 @@ def planned_points(spec: Spec) -> int:
         return points
     if spec.method == "list":
         return len(knobs[0].values)
+    if spec.method == "policies":
+        return len(spec.policies)
     extra = {"latin_hypercube": 0, "sobol": len(knobs) + 2, "morris": len(knobs) + 1}[spec.method]
     return spec.samples * (extra or 1)
 
