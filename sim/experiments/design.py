@@ -174,8 +174,12 @@ def planned_points(spec: Spec) -> int:
         return points
     if spec.method == "list":
         return len(knobs[0].values)
-    if spec.method == "policies":
-        return len(spec.policies)
+    if spec.method == "policies":  # every policy in every combination of the world's values (_policies)
+        points = len(spec.policies)
+        for k in knobs:
+            if k.role != "lever":
+                points *= len(k.values) if k.values is not None else k.steps
+        return points
     extra = {"latin_hypercube": 0, "sobol": len(knobs) + 2, "morris": len(knobs) + 1}[spec.method]
     return spec.samples * (extra or 1)
 
