@@ -528,3 +528,12 @@ def test_cli_sweep_example(tmp_path):
     assert int(match.group(1)) == total and match.group(2) == "0" and match.group(3) == str(out)
     assert len(runs(out)) == total
     assert (out / "timeseries.parquet").is_file()
+
+
+@pytest.mark.parametrize("study", sorted(p.name for p in (Path(__file__).resolve().parent.parent / "experiments").glob("*.toml")))
+def test_the_size_check_counts_the_points_the_design_builds(study):
+    """The size check counts design points without building the design; it must count what is built."""
+    from sim.experiments.design import build_design, planned_points
+
+    spec = load_spec(Path(__file__).resolve().parent.parent / "experiments" / study)
+    assert planned_points(spec) == build_design(spec).n_points
