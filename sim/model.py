@@ -18,7 +18,7 @@ from sim.month import run_months, step_once
 from sim.packed import pack
 from sim.params import Params
 from sim.record import Recorder, start_row, summarize
-from sim.state import State, initial_state
+from sim.state import State, founding_grant_value, funder_budgets, has_founding_grant, initial_state
 
 
 class PartnershipModel(mesa.Model):
@@ -33,6 +33,10 @@ class PartnershipModel(mesa.Model):
         self.params = params
         self.packed = pack(params)
         self.scenario_name = scenario
+        # What each funder can still commit (the founding grant is already committed): see sim.state.funder_budgets.
+        self.budgets = funder_budgets(params)
+        if has_founding_grant(params):
+            self.budgets[0] -= founding_grant_value(params)
         self.start_from(initial_state(params, self.rng))
         self.organizations = [Organization(self, index) for index in range(self.state.count)]
 
@@ -51,8 +55,8 @@ class PartnershipModel(mesa.Model):
             return
         self.month += 1
         state = self.state
-        step_once(state.orgs, state.pairs, state.partnerships, self.packed, self.rng, self.month, self.recorder.records,
-                  self.recorder.first_at_level)
+        step_once(state.orgs, state.pairs, state.partnerships, self.packed, self.budgets, self.rng, self.month,
+                  self.recorder.records, self.recorder.first_at_level)
         self.recorder.filled = self.month + 1
         if self.month >= self.params.steps:
             self.running = False
@@ -61,8 +65,8 @@ class PartnershipModel(mesa.Model):
         """Take every remaining month in one compiled call (the same results as stepping them one by one)."""
         if self.month < self.params.steps:
             state = self.state
-            run_months(state.orgs, state.pairs, state.partnerships, self.packed, self.rng, self.month + 1,
-                       self.params.steps, self.recorder.records, self.recorder.first_at_level)
+            run_months(state.orgs, state.pairs, state.partnerships, self.packed, self.budgets, self.rng,
+                       self.month + 1, self.params.steps, self.recorder.records, self.recorder.first_at_level)
             self.month = self.params.steps
             self.recorder.filled = self.month + 1
         self.running = False

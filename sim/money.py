@@ -1,8 +1,9 @@
-"""Dollars a run's funder granted and spent, for its summary (partnership and region alike).
+"""Dollars a run's funders granted and spent, for its summary (partnership and region alike).
 
-*Granted* is what the funder committed: every grant awarded (renewals included) for its full length at the
-monthly amount, even months the run never reached or a partnership did not live to use. *Spent* is what
-flowed: the sum of the run's monthly ``funding`` column (row 0, the starting state, holds no money).
+*Granted* is what the funders committed: every grant awarded (the founding funder's renewals and the other
+funders' grants included) for its full length, even months the run never reached or a partnership did not
+live to use. *Spent* is what flowed: the sum of the run's monthly ``funding`` column (row 0, the starting
+state, holds no money), the public budget's share after scale included.
 """
 
 from __future__ import annotations
@@ -12,10 +13,6 @@ import numpy as np
 DOLLAR_KEYS = ("dollars_granted", "dollars_spent")
 
 
-def dollars_summary(monthly_funding, grants_received: int, funding) -> dict:
-    """``{"dollars_granted": ..., "dollars_spent": ...}`` from the monthly funding column and the grants awarded.
-
-    ``funding`` is the run's :class:`sim.params.Funding` (grant length and monthly amount).
-    """
-    granted = float(grants_received) * float(funding.grant_months) * float(funding.monthly_amount)
-    return {"dollars_granted": granted, "dollars_spent": float(np.sum(np.asarray(monthly_funding, dtype=float)))}
+def dollars_summary(monthly_funding, committed: float) -> dict:
+    """``{"dollars_granted": ..., "dollars_spent": ...}`` from the monthly funding column and the dollars committed."""
+    return {"dollars_granted": float(committed), "dollars_spent": float(np.sum(np.asarray(monthly_funding, dtype=float)))}

@@ -10,19 +10,21 @@ or every partnership of a region (:mod:`sim.region.kernel`), and
 
 Order within a month (docs/ODD.md, section 3):
 
+0. leadership: does the convener's champion leave, or a successor arrive;
 1. governance: authority, voice, deliberation, decision efficiency (active members);
-2. funding: this month's grant money, split by authority; staff time it buys;
-3. load and time budget of each member; over-extension and strain;
-4. trust: exchanges of commitments, kept or broken; exclusion from decisions; rivalry;
+2. money: what the founding grant, other funders' grants and the public budget pay this month;
+3. load and time budget of each member; the money split among members; over-extension and strain;
+4. trust: exclusion from decisions; rivalry; exchanges of commitments, kept or broken;
 5. continuum: each pair steps up, holds or steps down one level (from old trust);
 6. capacity: partners, learning, over-extension, drift;
-7. goals: joint work moves the phase; the public sector may adopt (scale);
+7. goals: joint work moves the phase; the public sector may adopt (scale); advocacy may provoke a backlash;
 8. community outcome;
-9. membership: satisfaction, members walking away;
+9. membership: satisfaction and what would have kept each member, members walking away; closing on success;
+10. funders: the founding funder's renewal, applications to other funders;
 
-then apply all of it; check collapse; advance the grant clock. No value computed
-in a month is read by another computation of the same month, except the public
-sector's adoption, which sees this month's phase progress.
+then apply all of it; check the end of the partnership; advance the grant clocks. No value computed in a month
+is read by another computation of the same month, except the public sector's adoption and the funders'
+decisions, which see this month's progress.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from __future__ import annotations
 import numpy as np
 
 from sim.jit import kernel, rule
-from sim.record import BROKEN, DEPARTURES, EFFICIENCY, FACTS, KEPT, MONEY, PROGRAM_WORK, WORK, record_row
+from sim.packed import BACKBONE
+from sim.record import (BROKEN, DEPARTURES, EFFICIENCY, FACTS, GRANTS_FLOWING, KEPT, MONEY, PROGRAM_WORK, WORK,
+                        record_row)
 from sim.rules import capacity as capacity_rules
-from sim.rules import continuum, funding, governance, membership, phases, trust
-from sim.state import NO_TIE, NONE
-
+from sim.rules import continuum, funding, governance, leadership, membership, phases, trust
+from sim.state import NO_TIE, NONE, PUBLIC_BUDGET_BIT
 
 
 @rule
@@ -57,10 +60,28 @@ def outcome_only(ps, k, p):
 
 
 @rule
-def month(orgs, pairs, ps, k, p, rng, step, facts):
+def end_cause_of_departures(left_step, left_reason, step: int) -> int:
+    """What ended a partnership: the reason most of the departures of the last year had (ties to the latest)."""
+    counts = np.zeros(6, dtype=np.int64)
+    latest = np.full(6, -1, dtype=np.int64)
+    for i in range(left_step.shape[0]):
+        if left_step[i] != NONE and left_step[i] > step - membership.RECENT_MONTHS and left_reason[i] != NONE:
+            counts[left_reason[i]] += 1
+            latest[left_reason[i]] = max(latest[left_reason[i]], left_step[i])
+    best = membership.NOT_WORTH_THE_TIME
+    for road in range(6):
+        if counts[road] > counts[best] or (counts[road] == counts[best] and counts[road] > 0
+                                            and latest[road] > latest[best]):
+            best = road
+    return best
+
+
+@rule
+def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     """Partnership ``k`` of ``ps`` (its organizations ``orgs`` and pairs ``pairs``) takes month ``step``.
 
-    Draws its random numbers from ``rng`` in the order of docs/ODD.md section 3, writes the new state into
+    Draws its random numbers from ``rng`` in the order of docs/ODD.md section 3, commits grants from the
+    funders' remaining ``budgets`` (founding funder first, then each other funder), writes the new state into
     the arrays in place and this month's facts (:data:`sim.record.FACTS`) into ``facts``.
     """
     for f in range(facts.size):
@@ -78,37 +99,53 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
                                                          pairs.months_at_level)
     funded = ps.funded[k]
     partners_possible = n - 1
+    convener = ps.convener[k]
+    champion = ps.champion[k]
+    at_scale = ps.phase[k] == phases.SCALE
+
+    # 0. people: the champion leaves (felt once the month is applied), or a successor takes over; liaisons change
+    champion_leaves = happens(rng, leadership.champion_leaves_chance(champion and active[convener], p.turnover))
+    successor_arrives = happens(rng, leadership.successor_chance(champion, p.vacancy_months))
+    new_liaison = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        if active[i]:
+            new_liaison[i] = happens(rng, leadership.liaison_change_chance(p.liaison_turnover))
 
     # 1. governance
     authority = governance.authorities(active, community, orgs.budget, p.mode, p.community_share, p.lead_share)
     voice = np.zeros(n)
     weighted_voices = 0.0
     voices_heard = 0.0
-    total_authority = 0.0
     for i in range(n):
         if active[i]:
             voice[i] = governance.voice(authority[i], n_active)
         weighted_voices += governance.deliberation_weight(voice[i], community[i], capacity[i], p.inclusion_cost)
         voices_heard += voice[i]
-        total_authority += authority[i]
-    staffed = governance.backbone_staffed(p.mode, funded, p.backbone_share)
+
+    # 2. money: the founding grant, other funders' grants, the public budget once the innovation is adopted
+    grant_money = funding.money_this_month(funded, p.monthly_amount)
+    grants_flowing = 1 if funded else 0
+    months_of_grants_left = p.grant_months - ps.grant_month[k] if funded else 0
+    for j in range(ps.other_grant_month.shape[1]):
+        if ps.other_grant_month[k, j] != NONE:
+            grant_money += p.other_monthly_amount
+            grants_flowing += 1
+            months_of_grants_left = max(months_of_grants_left, p.other_grant_months - ps.other_grant_month[k, j])
+    public = funding.public_money(at_scale, p.takeover_share, p.monthly_amount)
+    money = grant_money + public
+    staffed = governance.backbone_staffed(p.mode, money > 0.0, p.backbone_share)
     efficiency = governance.decision_efficiency(governance.voices_at_table(weighted_voices, p.mode),
                                                 p.deliberation_capacity, staffed)
+    convening = leadership.convening(capacity[convener], active[convener], champion, p.mode == BACKBONE, staffed)
+    full_convening = leadership.convening(capacity[convener], active[convener], True, p.mode == BACKBONE, staffed)
 
-    # 2. funding
-    money = funding.money_this_month(funded, p.monthly_amount)
-    to_members = funding.to_members(money, staffed, p.backbone_share)
-    grant_dollars = np.empty(n)
-    for i in range(n):
-        grant_dollars[i] = funding.member_grant(to_members, authority[i], total_authority)
-
-    # 3. load and time
+    # 3. load and time; the money split among the members
     meeting = governance.meeting_load(voices_heard, p.meeting_time, staffed)
     reporting = funding.reporting_load(p.hierarchical, funded, p.reporting_burden)
     promised = funding.expectation_strain(p.expectation_ratio, funded)
     load = np.zeros(n)
-    budget = np.empty(n)
-    overload = np.zeros(n)
+    own_time = np.empty(n)
+    need = np.zeros(n)
     for i in range(n):
         if active[i]:
             ties = 0.0
@@ -116,12 +153,19 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
                 if level[i, j] != NO_TIE:
                     ties += continuum.tie_time(level[i, j], p.time_cost, partners_possible)
             load[i] = capacity_rules.member_load(ties, meeting, promised, reporting)
-        budget[i] = capacity_rules.time_budget(orgs.base_time[i], capacity[i], voice[i], community[i],
-                                               p.ownership_time, grant_dollars[i] / p.dollars_per_time_unit)
+        own_time[i] = capacity_rules.time_budget(orgs.base_time[i], capacity[i], voice[i], community[i],
+                                                 p.ownership_time, 0.0)
+        need[i] = max(load[i] - own_time[i], 0.0) * p.dollars_per_time_unit
+    grants = funding.member_grants(p.allocation, funding.to_members(money, staffed, p.backbone_share), active,
+                                   community, authority, capacity, need)
+    budget = np.empty(n)
+    overload = np.zeros(n)
+    for i in range(n):
+        budget[i] = own_time[i] + grants[i] / p.dollars_per_time_unit
         if active[i]:
             overload[i] = capacity_rules.overload(load[i], budget[i])
 
-    # 4. trust: who is left out of the decision; which pairs exchange commitments and compete; kept or broken
+    # 4. trust: who is left out of the decision; which pairs compete, which exchange commitments; kept or broken
     excluded = np.zeros(n, dtype=np.bool_)
     excess = np.zeros(n)
     top_excess = 0.0
@@ -167,6 +211,9 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
                 new_trust[i, j] = trust.updated_trust(trust_now[i, j], commitment[j, i] > 0, commitment[j, i] < 0,
                                                       p.trust_gain, loss, left_out * dominance, rivals[i, j],
                                                       p.rivalry_loss)
+                person_left = (champion_leaves and j == convener) or new_liaison[i] or new_liaison[j]
+                if person_left and active[i] and active[j]:  # those who have left keep what they carried away
+                    new_trust[i, j] = leadership.trust_after_person_left(new_trust[i, j], p.trust_in_person)
 
     # 5. continuum (on the old trust and willingness)
     mandate = funding.mandate_in_force(p.mandated, funded, p.mandate_pressure)
@@ -207,8 +254,10 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
             new_capacity[i] = capacity_rules.updated_capacity(
                 capacity[i], orgs.capacity_start[i], collaborators, voice[i], overload[i], p.partner_gain,
                 p.learning_rate, p.overextension_loss, p.recovery, partners_possible)
+    if champion_leaves:
+        new_capacity[convener] = leadership.capacity_after_champion(new_capacity[convener], p.champion_capacity)
 
-    # 7. goals: joint work of the tied pairs, organizing power; the public sector's decision
+    # 7. goals: joint work of the tied pairs, organizing power; the public sector's decision; advocacy's risk
     effort = np.empty(n)
     for i in range(n):
         effort[i] = capacity_rules.effort(budget[i], load[i])
@@ -235,20 +284,26 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
     old_phase = ps.phase[k]
     phase, assessment, evidence, policy, program_work = phases.advance(
         old_phase, ps.assessment[k], ps.evidence[k], ps.policy[k], work, p.advocacy, organizing,
-        p.shared_measurement, p.assessment_work, p.demonstration_work)
-    scaled_now = happens(rng, phases.adoption_chance(phase, policy, p.policy_work, p.receptivity, p.adoption_rate))
+        p.shared_measurement, p.assessment_work, p.demonstration_work, leadership.launch_pace(convening))
+    goodwill = ps.goodwill[k]
+    scaled_now = happens(rng, phases.adoption_chance(phase, policy, p.policy_work, p.receptivity, p.adoption_rate,
+                                                     goodwill))
     if scaled_now:
         phase = phases.SCALE
+    if happens(rng, phases.backlash_chance(old_phase, p.advocacy, p.receptivity, p.advocacy_risk)):
+        goodwill = phases.goodwill_after_backlash(goodwill, p.backlash_cost)
 
     # 8. community outcome
     reach = phases.reach_from_engagement(engaged_voices, community_start, p.reach_without_community)
     outcome = phases.updated_outcome(ps.outcome[k], program_work, reach, old_phase == phases.SCALE, p.outcome_gain,
                                      p.outcome_decay, p.public_upkeep)
 
-    # 9. membership
+    # 9. membership: this month's balance and what would have kept each member; walking away; closing on success
     desire_typical = membership.typical_desire(p.self_selection)
+    stall = membership.stall_pressure(old_phase == phases.ASSESSMENT, step, p.launch_patience)
     new_satisfaction = orgs.satisfaction.copy()
     new_active = active.copy()
+    leaving_reason = np.full(n, NONE, dtype=np.int64)
     for i in range(n):
         if not active[i]:
             continue
@@ -259,38 +314,80 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
                 worth += p.joint_work[level[i, j]] * capacity[j]
             if commitment[j, i] < 0:
                 letdowns += 1
+        tie_work = membership.tie_work_worth(worth, partners_possible)
         now = membership.satisfaction_now(
-            membership.tie_work_worth(worth, partners_possible), orgs.desire[i], desire_typical, community[i],
-            ps.outcome[k], voice[i], grant_dollars[i] / p.dollars_per_time_unit, load[i], budget[i], letdowns,
-            partners_possible, p.tie_value,
-            p.voice_value, p.funding_value, p.outcome_value, p.time_value, p.letdown_value)
+            tie_work, orgs.desire[i], desire_typical, community[i], ps.outcome[k], voice[i],
+            funding.dependence(grants[i], orgs.budget[i]), convening, load[i], budget[i], letdowns, partners_possible,
+            stall, p.tie_value, p.voice_value, p.funding_value, p.outcome_value, p.leadership_value, p.time_value,
+            p.letdown_value, p.stall_value)
+        # but for each road: its usual money, no broken commitments, its convener's champion, no stall
+        usual = orgs.usual_grant[i]
+        with_usual_money = membership.satisfaction_now(
+            tie_work, orgs.desire[i], desire_typical, community[i], ps.outcome[k], voice[i],
+            funding.dependence(max(usual, grants[i]), orgs.budget[i]), convening, load[i],
+            own_time[i] + max(usual, grants[i]) / p.dollars_per_time_unit, letdowns, partners_possible, stall,
+            p.tie_value, p.voice_value, p.funding_value, p.outcome_value, p.leadership_value, p.time_value,
+            p.letdown_value, p.stall_value)
+        orgs.short_funding[i] = membership.running_satisfaction(orgs.short_funding[i], with_usual_money - now,
+                                                                p.memory)
+        orgs.short_trust[i] = membership.running_satisfaction(
+            orgs.short_trust[i], p.letdown_value * letdowns / max(partners_possible, 1), p.memory)
+        orgs.short_champion[i] = membership.running_satisfaction(
+            orgs.short_champion[i], p.leadership_value * (full_convening - convening), p.memory)
+        orgs.short_stall[i] = membership.running_satisfaction(orgs.short_stall[i], p.stall_value * stall, p.memory)
+        if grants[i] > 0.0:
+            orgs.usual_grant[i] = membership.running_satisfaction(usual, grants[i], p.memory)
         new_satisfaction[i] = membership.running_satisfaction(orgs.satisfaction[i], now, p.memory)
         if happens(rng, membership.leave_chance(new_satisfaction[i], p.leave_rate)):
             new_active[i] = False
-    renewed = happens(rng, funding.renewal_chance(funded, ps.grant_month[k], p.grant_months, p.renewal_probability))
+            leaving_reason[i] = membership.departure_reason(new_satisfaction[i], orgs.short_funding[i],
+                                                            orgs.short_trust[i], orgs.short_champion[i],
+                                                            orgs.short_stall[i])
+    closes = happens(rng, membership.close_chance(at_scale, p.close_on_success))
 
-    # apply: departures and collapse
+    # 10. funders: the founding funder's renewal; an application to another funder as the money runs out
+    results = funding.results_score(evidence / p.demonstration_work)
+    renewed = happens(rng, funding.renewal_chance(
+        p.renewal_rule, funded, ps.grant_month[k], p.grant_months, p.renewal_probability, results, goodwill,
+        funding.affordable(budgets[0], p.grant_months, p.monthly_amount)))
+    awarded = NONE
+    if funding.applying(p.planning_months, months_of_grants_left, True):
+        for j in range(ps.other_grant_month.shape[1]):
+            if ps.other_grant_month[k, j] == NONE and funding.affordable(budgets[1 + j], p.other_grant_months,
+                                                                        p.other_monthly_amount):
+                if happens(rng, funding.award_chance(p.award_rate, results, goodwill)):
+                    awarded = j
+                break
+
+    # apply: departures, and the end of the partnership (members below the minimum, or goals met)
+    for i in range(n):
+        if leaving_reason[i] != NONE:
+            orgs.left_step[i] = step
+            orgs.left_reason[i] = leaving_reason[i]
     remaining = 0
     for i in range(n):
         if new_active[i]:
             remaining += 1
-    if ps.collapse_step[k] == NONE and membership.collapsed(remaining, p.min_members):
-        among = 0.0
-        count = 0
+    ends = False
+    if ps.end_step[k] == NONE:
+        if membership.collapsed(remaining, p.min_members):
+            ends = True
+            ps.end_cause[k] = end_cause_of_departures(orgs.left_step, orgs.left_reason, step)
+        elif closes:
+            ends = True
+            ps.end_cause[k] = membership.GOALS_MET
+    if ends:
+        ps.end_step[k] = step
         for i in range(n):
-            for j in range(n):
-                if i != j and active[i] and active[j]:
-                    among += trust_now[i, j]
-                    count += 1
-        ps.collapse_step[k] = step
-        ps.collapse_cause[k] = membership.collapse_cause(among / count if count > 0 else 0.0, funded)
-        for i in range(n):
-            new_active[i] = False
+            if new_active[i]:
+                new_active[i] = False
+                orgs.left_step[i] = step
+                orgs.left_reason[i] = ps.end_cause[k]
     departures = 0
     for i in range(n):
         if active[i] and not new_active[i]:
             departures += 1
-    # apply: the new trust, levels (no tie where a side has gone), capacity, membership
+    # apply: the new trust, levels (no tie where a side has gone), capacity, membership, money received
     for i in range(n):
         for j in range(n):
             trust_now[i, j] = new_trust[i, j]
@@ -305,39 +402,63 @@ def month(orgs, pairs, ps, k, p, rng, step, facts):
     for i in range(n):
         capacity[i] = new_capacity[i]
         orgs.satisfaction[i] = new_satisfaction[i]
-        orgs.received[i] += grant_dollars[i]
+        orgs.received[i] += grants[i]
         active[i] = new_active[i]
-    # apply: the partnership's goals, outcome and grant clock (a collapse stops the money; a renewal it cannot
-    # use is not counted)
+    # apply: the partnership's goals, outcome, leadership and goodwill
     ps.phase[k], ps.assessment[k], ps.evidence[k], ps.policy[k], ps.outcome[k] = (
         phase, assessment, evidence, policy, outcome)
     if scaled_now:
         ps.scale_step[k] = step
+    ps.goodwill[k] = goodwill
+    if champion_leaves:
+        ps.champion[k] = False
+    elif successor_arrives:
+        ps.champion[k] = True
+    if public > 0.0:
+        ps.funders_used[k] |= np.int64(1) << np.int64(PUBLIC_BUDGET_BIT)
+    # apply: the grant clocks (an ended partnership receives no more money; a renewal it cannot use is not counted)
+    ended = ps.end_step[k] != NONE
     still_funded, grant_month = funding.advance_grant(funded, ps.grant_month[k], p.grant_months, renewed)
-    if ps.collapse_step[k] != NONE:
+    if ended:
         still_funded, renewed = False, False
-    if funded and not still_funded and ps.funding_end[k] == NONE:
-        ps.funding_end[k] = step
+    if funded and not still_funded and ps.grant_end[k] == NONE:
+        ps.grant_end[k] = step
     ps.funded[k], ps.grant_month[k] = still_funded, grant_month
     if renewed:
         ps.grants_received[k] += 1
+        budgets[0] -= p.grant_months * p.monthly_amount
+        ps.committed[k] += p.grant_months * p.monthly_amount
+    grants_continue = still_funded
+    for j in range(ps.other_grant_month.shape[1]):
+        ps.other_grant_month[k, j] = NONE if ended else funding.advance_other_grant(ps.other_grant_month[k, j],
+                                                                                   p.other_grant_months)
+        if awarded == j and not ended:
+            ps.other_grant_month[k, j] = 0
+            budgets[1 + j] -= p.other_grant_months * p.other_monthly_amount
+            ps.committed[k] += p.other_grant_months * p.other_monthly_amount
+            ps.funders_used[k] |= np.int64(1) << np.int64(1 + j)
+        if ps.other_grant_month[k, j] != NONE:
+            grants_continue = True
+    if grants_flowing > 0 and not grants_continue and ps.funding_end[k] == NONE:
+        ps.funding_end[k] = step
 
     facts[MONEY], facts[WORK], facts[PROGRAM_WORK], facts[EFFICIENCY] = money, work, program_work, efficiency
     facts[KEPT], facts[BROKEN], facts[DEPARTURES] = n_kept, n_broken, departures
+    facts[GRANTS_FLOWING] = grants_flowing
 
 
 @kernel
-def step_once(orgs, pairs, ps, p, rng, step, records, first_at_level):
+def step_once(orgs, pairs, ps, p, budgets, rng, step, records, first_at_level):
     """Month ``step`` of a single partnership (the Mesa model's ``step``), recorded in ``records[step]``."""
     facts = np.zeros(len(FACTS))
-    month(orgs, pairs, ps, 0, p, rng, step, facts)
+    month(orgs, pairs, ps, 0, p, budgets, rng, step, facts)
     record_row(records[step], step, orgs, pairs, ps, 0, p, facts, first_at_level)
 
 
 @kernel
-def run_months(orgs, pairs, ps, p, rng, first, last, records, first_at_level):
+def run_months(orgs, pairs, ps, p, budgets, rng, first, last, records, first_at_level):
     """Months ``first`` .. ``last`` of a single partnership in one call, each recorded in ``records[step]``."""
     facts = np.zeros(len(FACTS))
     for step in range(first, last + 1):
-        month(orgs, pairs, ps, 0, p, rng, step, facts)
+        month(orgs, pairs, ps, 0, p, budgets, rng, step, facts)
         record_row(records[step], step, orgs, pairs, ps, 0, p, facts, first_at_level)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from sim.params import GOVERNANCE_MODES, Params
+from sim.params import ALLOCATIONS, GOVERNANCE_MODES, RENEWAL_RULES, Params
 
 # Governance modes as the kernels see them: the index into sim.params.GOVERNANCE_MODES.
 LEAD_AGENCY = GOVERNANCE_MODES.index("lead_agency")
@@ -46,17 +46,31 @@ class Packed(NamedTuple):
     meeting_time: float
     mutual_respect: float
     backbone_share: float
-    # funding
+    # funding: the founding funder
     grant_months: int
     monthly_amount: float
     dollars_per_time_unit: float
+    renewal_rule: int
     renewal_probability: float
+    allocation: int
     mandated: bool
     mandate_pressure: float
     expectation_ratio: float
     competition: float
     hierarchical: bool
     reporting_burden: float
+    # other funders, the public budget
+    other_monthly_amount: float
+    other_grant_months: int
+    award_rate: float
+    planning_months: int
+    takeover_share: float
+    # leadership
+    turnover: float
+    champion_capacity: float
+    trust_in_person: float
+    liaison_turnover: float
+    vacancy_months: float
     # collective impact
     mutually_reinforcing: float
     shared_measurement: float
@@ -75,13 +89,19 @@ class Packed(NamedTuple):
     outcome_value: float
     time_value: float
     letdown_value: float
+    leadership_value: float
+    stall_value: float
+    launch_patience: int
     ownership_time: float
     memory: float
     leave_rate: float
     self_selection: float
     min_members: int
+    close_on_success: float
     # goals, public sector, community
     advocacy: float
+    advocacy_risk: float
+    backlash_cost: float
     assessment_work: float
     demonstration_work: float
     policy_work: float
@@ -101,6 +121,7 @@ def _floats(values) -> tuple:
 def pack(params: Params) -> Packed:
     """The parameters of ``params`` the month reads (cached: ``Params`` is frozen and hashable)."""
     c, tr, gov, fund, ci = params.continuum, params.trust, params.governance, params.funding, params.collective_impact
+    others, lead = params.other_funders, params.leadership
     cap, mem, part, pub, com = params.capacity, params.membership, params.partnership, params.public_sector, params.community
     return Packed(
         time_cost=_floats(c.time_cost), joint_work=_floats(c.joint_work), interaction_rate=_floats(c.interaction_rate),
@@ -114,10 +135,17 @@ def pack(params: Params) -> Packed:
         inclusion_cost=float(gov.inclusion_cost), meeting_time=float(gov.meeting_time),
         mutual_respect=float(gov.mutual_respect), backbone_share=float(gov.backbone_share),
         grant_months=int(fund.grant_months), monthly_amount=float(fund.monthly_amount),
-        dollars_per_time_unit=float(fund.dollars_per_time_unit), renewal_probability=float(fund.renewal_probability),
+        dollars_per_time_unit=float(fund.dollars_per_time_unit), renewal_rule=RENEWAL_RULES.index(fund.renewal),
+        renewal_probability=float(fund.renewal_probability), allocation=ALLOCATIONS.index(fund.allocation),
         mandated=bool(fund.mandated), mandate_pressure=float(fund.mandate_pressure),
         expectation_ratio=float(fund.expectation_ratio), competition=float(fund.competition),
         hierarchical=fund.accountability == "hierarchical", reporting_burden=float(fund.reporting_burden),
+        other_monthly_amount=float(others.monthly_amount), other_grant_months=int(others.grant_months),
+        award_rate=float(others.award_rate), planning_months=int(others.planning_months),
+        takeover_share=float(pub.takeover_share),
+        turnover=float(lead.turnover), champion_capacity=float(lead.champion_capacity),
+        trust_in_person=float(lead.trust_in_person), liaison_turnover=float(lead.liaison_turnover),
+        vacancy_months=float(lead.vacancy_months),
         mutually_reinforcing=float(ci.mutually_reinforcing), shared_measurement=float(ci.shared_measurement),
         continuous_communication=float(ci.continuous_communication), learning_culture=float(ci.learning_culture),
         same_standards=float(ci.same_standards),
@@ -125,10 +153,12 @@ def pack(params: Params) -> Packed:
         overextension_loss=float(cap.overextension_loss), recovery=float(cap.recovery),
         tie_value=float(mem.tie_value), voice_value=float(mem.voice_value), funding_value=float(mem.funding_value),
         outcome_value=float(mem.outcome_value), time_value=float(mem.time_value),
-        letdown_value=float(mem.letdown_value), ownership_time=float(mem.ownership_time), memory=float(mem.memory),
+        letdown_value=float(mem.letdown_value), leadership_value=float(mem.leadership_value),
+        stall_value=float(mem.stall_value), launch_patience=int(mem.launch_patience),
+        ownership_time=float(mem.ownership_time), memory=float(mem.memory),
         leave_rate=float(mem.leave_rate), self_selection=float(params.organizations.self_selection),
-        min_members=int(part.min_members),
-        advocacy=float(part.advocacy), assessment_work=float(part.assessment_work),
+        min_members=int(part.min_members), close_on_success=float(part.close_on_success),
+        advocacy=float(part.advocacy), advocacy_risk=float(part.advocacy_risk), backlash_cost=float(part.backlash_cost), assessment_work=float(part.assessment_work),
         demonstration_work=float(part.demonstration_work), policy_work=float(part.policy_work),
         receptivity=float(pub.receptivity), adoption_rate=float(pub.adoption_rate),
         reach_without_community=float(com.reach_without_community), outcome_gain=float(com.outcome_gain),

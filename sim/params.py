@@ -27,6 +27,10 @@ PHASES = ("assessment", "demonstration", "advocacy", "scale")
 SECTORS = ("grassroots", "nonprofit", "public_agency", "business", "beneficiary")
 GOVERNANCE_MODES = ("lead_agency", "backbone", "shared")
 ACCOUNTABILITY = ("hierarchical", "mutual")
+# How a funder decides at a grant's end: never renews, renews by lot, or renews on the results it sees.
+RENEWAL_RULES = ("none", "lottery", "results")
+# How grant money is split among the members.
+ALLOCATIONS = ("authority", "equal", "capacity", "community_first")
 FUNDER_PRIORITIES = ("capacity", "community", "lottery")
 
 # Named presets of the community's decision share (Himmelman, seed 000):
@@ -62,6 +66,9 @@ class Organizations:
     initial_trust: float = param(0.35, low=0.0, high=1.0, doc="mean initial trust between members; low values encode a history of distrust",
                                  source="003")
     trust_spread: float = param(0.10, low=0.0, high=0.5, doc="standard deviation of initial trust across ordered pairs", source="modelling choice")
+    history_spread: float = param(0.18, low=0.0, high=0.5,
+                                  doc="standard deviation, across partnerships, of the shift of a whole partnership's initial trust (each community's own history)",
+                                  source="assumption; 003 ('people had distrust for years' in some communities)")
     size_spread: float = param(0.8, low=0.0, high=3.0, doc="log-normal spread of budgets around each sector's median", source="003")
     identity_strength: float = param(0.2, low=0.0, high=1.0,
                                      doc="largest organizational pride: resistance to sharing turf that seems to demand giving up identity",
@@ -127,7 +134,16 @@ class Funding:
     monthly_amount: float = param(30000.0, low=0.0, high=1e9, unit="$ / month", doc="grant money per month", source="002")
     dollars_per_time_unit: float = param(10000.0, low=1.0, high=1e9, unit="$",
                                          doc="what one unit of partnership staff time costs per month", source="modelling choice")
-    renewal_probability: float = param(0.0, low=0.0, high=1.0, doc="probability the funder renews at each grant's end", source="003")
+    renewal: str = param("lottery", choices=RENEWAL_RULES,
+                         doc="how the funder decides at a grant's end: never renews (none), renews with renewal_probability (lottery), or with renewal_probability times the partnership's results and its goodwill (results)",
+                         source="003 (funders 'walking away'); results: ASPE/NORC 2012")
+    renewal_probability: float = param(0.0, low=0.0, high=1.0, doc="probability the funder renews at each grant's end (under results: at full results)", source="003")
+    budget: float = param(0.0, low=0.0, high=1e12, unit="$",
+                          doc="dollars the funder can commit over the run, renewals included (in a region, over all its calls); a grant is committed whole or not at all; 0: no limit",
+                          source="assumption")
+    allocation: str = param("authority", choices=ALLOCATIONS,
+                            doc="how grant money is split: by decision authority, equally, by capacity, or community first (community organizations' unmet staff time is paid first, the rest equally)",
+                            source="000 (who decides controls the resources); a lever")
     mandated: bool = param(False, doc="the funder requires the partnership as a condition of money", source="001")
     mandate_pressure: float = param(0.6, low=0.0, high=1.0,
                                     doc="fraction by which a mandate cuts the months and turf (and half as much the trust) needed to step up to coordinating and cooperating while the money flows",
@@ -141,6 +157,49 @@ class Funding:
     reporting_burden: float = param(0.05, low=0.0, high=1.0, unit="time units / month",
                                     doc="staff time each member spends reporting to the funder under hierarchical accountability",
                                     source="000")
+
+
+@dataclass(frozen=True)
+class OtherFunders:
+    """The other funders a partnership can turn to as its grants run out (sustainability planning: diversifying funds).
+
+    ``count`` funders alike, each funding a partnership at most once at a time; 0 turns them off.
+    """
+
+    count: int = param(0, low=0, high=10, unit="funders", doc="other funders a partnership can apply to", source="ASPE/NORC 2012")
+    monthly_amount: float = param(10000.0, low=0.0, high=1e9, unit="$ / month", doc="grant money per month from one of them",
+                                  source="assumption")
+    grant_months: int = param(24, low=1, high=600, unit="months", doc="length of one of their grants", source="assumption")
+    budget: float = param(0.0, low=0.0, high=1e12, unit="$",
+                          doc="dollars each of them can commit over the run (in a region, to all partnerships together); 0: no limit",
+                          source="assumption")
+    award_rate: float = param(0.1, low=0.0, high=1.0, unit="1 / month",
+                              doc="monthly chance that an application succeeds for a partnership with full results and goodwill",
+                              source="assumption")
+    planning_months: int = param(12, low=0, high=600, unit="months",
+                                 doc="months before its grant money runs out that a partnership starts applying (0: no sustainability planning)",
+                                 source="Feinberg, Bontempo & Greenberg 2008 (sustainability planning predicted survival)")
+
+
+@dataclass(frozen=True)
+class Leadership:
+    """People: the convener's key person (the champion) and each member's liaison; their turnover, and what leaves
+    with them."""
+
+    turnover: float = param(0.012, low=0.0, high=1.0, unit="1 / month",
+                            doc="monthly chance that the convener's champion leaves (0.012: about one in seven a year)",
+                            source="assumption (executive turnover of the order of 10-20% a year)")
+    champion_capacity: float = param(0.3, low=0.0, high=1.0,
+                                     doc="share of the convener's capacity that leaves with its champion (it drifts back over the following months)",
+                                     source="assumption")
+    trust_in_person: float = param(0.2, low=0.0, high=1.0,
+                                   doc="share of partners' trust that leaves with a person who leaves: the convener's champion, or a member's liaison (they trusted the person)",
+                                   source="assumption")
+    liaison_turnover: float = param(0.015, low=0.0, high=1.0, unit="1 / month",
+                                    doc="monthly chance that a member's liaison to the partnership (the person who comes to the table) changes",
+                                    source="assumption (staff turnover in nonprofits of the order of 10-20% a year)")
+    vacancy_months: float = param(6.0, low=1.0, high=120.0, unit="months",
+                                  doc="mean months until a successor champion takes over", source="assumption")
 
 
 @dataclass(frozen=True)
@@ -185,30 +244,54 @@ class PublicSector:
     adoption_rate: float = param(0.1, low=0.0, high=1.0, unit="1 / month",
                                  doc="monthly chance of adoption for a fully receptive public sector and a finished policy case",
                                  source="002")
+    takeover_share: float = param(0.5, low=0.0, high=10.0,
+                                  doc="once the innovation is adopted, the public budget pays the partnership this share of its founding grant's monthly amount, for good (institutionalization)",
+                                  source="002 (scale through the public sector); the share is an assumption")
 
 
 @dataclass(frozen=True)
 class Partnership:
     advocacy: float = param(0.3, low=0.0, high=1.0, doc="share of effort given to policy advocacy once there is evidence", source="002")
-    assessment_work: float = param(1.5, low=0.0, high=1000.0, doc="joint work needed to finish the needs and resources assessment",
+    assessment_work: float = param(0.7, low=0.0, high=1000.0, doc="joint work needed to finish the needs and resources assessment",
                                    source="002")
     demonstration_work: float = param(4.0, low=0.01, high=1000.0, doc="joint work needed to demonstrate an innovation", source="002")
     policy_work: float = param(5.0, low=0.01, high=1000.0, doc="advocacy work that makes a full policy case", source="002")
     min_members: int = param(3, low=2, high=1000, doc="fewer active members than this and the partnership has collapsed",
                              source="modelling choice")
+    close_on_success: float = param(0.03, low=0.0, high=1.0, unit="1 / month",
+                                    doc="monthly chance that a partnership whose innovation is at scale decides its goals are met and closes",
+                                    source="ASPE/NORC 2012 (a third of the coalitions that ended had met their goals); the rate is an assumption")
+    core_share: float = param(0.5, low=0.0, high=1.0,
+                              doc="share of its founding members a partnership must keep, still doing joint work, to count as a functioning core (sustained) rather than a remnant",
+                              source="assumption")
+    advocacy_risk: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
+                                 doc="monthly chance of a backlash against full advocacy before a closed public sector (scaled by advocacy and by 1 - receptivity)",
+                                 source="002 (advocacy is the goal least supported, because risky); the rate is an assumption")
+    backlash_cost: float = param(0.3, low=0.0, high=1.0,
+                                 doc="share of the funders' and the public sector's goodwill a backlash costs",
+                                 source="assumption")
 
 
 @dataclass(frozen=True)
 class Membership:
-    tie_value: float = param(1.0, low=0.0, high=100.0, doc="worth of the joint work an organization's ties give it", source="000")
-    voice_value: float = param(0.05, low=0.0, high=100.0, doc="worth of having a say (ownership rather than buy-in)", source="003")
-    funding_value: float = param(0.9, low=0.0, high=100.0,
-                                 doc="worth of the grant money an organization receives, as a share of its time budget",
-                                 source="001")
+    tie_value: float = param(1.8, low=0.0, high=100.0, doc="worth of the joint work an organization's ties give it", source="000")
+    voice_value: float = param(0.15, low=0.0, high=100.0, doc="worth of having a say (ownership rather than buy-in)", source="003")
+    funding_value: float = param(0.8, low=0.0, high=100.0,
+                                 doc="worth of the grant money an organization receives, by how much it depends on it (its share of the organization's income)",
+                                 source="001; resource dependence (Pfeffer & Salancik 1978)")
+    leadership_value: float = param(0.2, low=0.0, high=100.0,
+                                    doc="worth of a convener that convenes (sets the agenda, prepares, follows up), at full capacity with its champion",
+                                    source="003; assumption")
+    stall_value: float = param(0.4, low=0.0, high=100.0,
+                               doc="cost of seeing no progress: weighs once the assessment has taken longer than launch_patience, growing to its full value at twice that",
+                               source="MODEL.md (partnerships often stall in assessment); assumption")
+    launch_patience: int = param(15, low=1, high=600, unit="months",
+                                 doc="months members give the needs and resources assessment before the lack of progress weighs on them",
+                                 source="assumption; Quinby et al. 2008 report about 18 months for the first phases of Communities That Care")
     outcome_value: float = param(0.55, low=0.0, high=100.0,
                                  doc="worth of the community outcome to its own organizations (institutions value it at a third)",
                                  source="003")
-    time_value: float = param(0.35, low=0.0, high=100.0, doc="cost of the time the partnership takes, relative to the time budget",
+    time_value: float = param(0.5, low=0.0, high=100.0, doc="cost of the time the partnership takes, relative to the time budget",
                               source="000")
     letdown_value: float = param(1.0, low=0.0, high=100.0,
                                  doc="cost of partners' broken commitments, per commitment broken, per possible partner",
@@ -279,6 +362,8 @@ class Params:
     continuum: Continuum = field(default_factory=Continuum)
     capacity: Capacity = field(default_factory=Capacity)
     funding: Funding = field(default_factory=Funding)
+    other_funders: OtherFunders = field(default_factory=OtherFunders)
+    leadership: Leadership = field(default_factory=Leadership)
     governance: Governance = field(default_factory=Governance)
     collective_impact: CollectiveImpact = field(default_factory=CollectiveImpact)
     public_sector: PublicSector = field(default_factory=PublicSector)

@@ -19,28 +19,50 @@ from sim.jit import kernel, rule
 from sim.money import DOLLAR_KEYS, dollars_summary
 from sim.params import LEVELS, PHASES, Params, to_dict
 from sim.rules import continuum, governance
-from sim.state import COLLAPSE_CAUSES, NO_TIE, NONE, State
+from sim.rules import membership
+from sim.state import NO_TIE, NONE, ROADS, State
 
 COLUMNS = (
     "step", "mean_trust", "n_networking", "n_coordinating", "n_cooperating", "n_collaborating", "mean_capacity",
     "shared_turf", "phase", "evidence", "policy_case", "community_outcome", "community_power_share", "active_members",
-    "funding", "funded", "joint_work", "decision_efficiency", "commitments_kept", "commitments_broken", "departures",
+    "funding", "funded", "grants_flowing", "joint_work", "decision_efficiency", "commitments_kept",
+    "commitments_broken", "departures", "champion", "goodwill",
 )
 (C_STEP, C_TRUST, C_NETWORKING, C_COORDINATING, C_COOPERATING, C_COLLABORATING, C_CAPACITY, C_TURF, C_PHASE,
- C_EVIDENCE, C_POLICY, C_OUTCOME, C_POWER, C_ACTIVE, C_FUNDING, C_FUNDED, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN,
- C_DEPARTURES) = range(len(COLUMNS))
+ C_EVIDENCE, C_POLICY, C_OUTCOME, C_POWER, C_ACTIVE, C_FUNDING, C_FUNDED, C_GRANTS, C_WORK, C_EFFICIENCY, C_KEPT,
+ C_BROKEN, C_DEPARTURES, C_CHAMPION, C_GOODWILL) = range(len(COLUMNS))
 # What a month reports besides the state, in this order (sim.month fills them, record_row writes them).
 FACTS = ("funding", "joint_work", "program_work", "decision_efficiency", "commitments_kept", "commitments_broken",
-         "departures")
-MONEY, WORK, PROGRAM_WORK, EFFICIENCY, KEPT, BROKEN, DEPARTURES = range(len(FACTS))
-INTEGER_COLUMNS = {"step", "active_members", "commitments_kept", "commitments_broken", "departures",
+         "departures", "grants_flowing")
+MONEY, WORK, PROGRAM_WORK, EFFICIENCY, KEPT, BROKEN, DEPARTURES, GRANTS_FLOWING = range(len(FACTS))
+INTEGER_COLUMNS = {"step", "active_members", "commitments_kept", "commitments_broken", "departures", "grants_flowing",
                    *(f"n_{name}" for name in LEVELS)}
+BOOLEAN_COLUMNS = {"funded", "champion"}
+# How a run stands at its end: one of these, exclusively (summarize says which).
+FINAL_STATUSES = ("collapsed", "closed with its goals met", "at scale", "still funded", "sustained", "remnant")
+# The type of each summary value that is a single number, flag or label (None allowed where the value may be missing),
+# for tables of many runs (sim.experiments.store); "first_step_at_level" is a month per level.
+SUMMARY_TYPES = {
+    "steps": "int", "final_status": "str", "reached_scale": "bool", "scale_step": "int", "goals_met": "bool",
+    "goals_met_step": "int", "collapsed": "bool", "collapse_step": "int", "collapse_cause": "str", "ended": "bool",
+    "end_step": "int", "end_cause": "str", "grant_end_step": "int", "funding_end_step": "int",
+    "sustained_after_funding": "bool", "months_active_after_funding": "int", "functioning_core": "bool",
+    "members_start": "int", "members_at_grant_end": "int", "members_end": "int", "community_members_start": "int",
+    "community_members_end": "int", "grants_received": "int",
+    "funding_sources": "int", "final_goodwill": "float", "final_mean_trust": "float", "final_community_outcome": "float",
+    "peak_community_outcome": "float", "community_power_share": "float", "initial_community_power_share": "float",
+    "max_level": "str", "first_step_at_level": "int", "final_active_members": "int", "final_phase": "str",
+    "dollars_granted": "float", "dollars_spent": "float",
+}
 SUMMARY_KEYS = (
-    "scenario", "seed", "steps", "params", "reached_scale", "scale_step", "collapsed", "collapse_step", "collapse_cause",
-    "funding_end_step", "sustained_after_funding", "months_active_after_funding", "grants_received",
-    "final_mean_trust", "final_community_outcome", "peak_community_outcome", "community_power_share",
-    "initial_community_power_share", "max_level", "first_step_at_level", "final_active_members", "final_phase",
-    *DOLLAR_KEYS,
+    "scenario", "seed", "steps", "params", "final_status", "reached_scale", "scale_step", "goals_met",
+    "goals_met_step", "collapsed", "collapse_step", "collapse_cause", "ended", "end_step", "end_cause",
+    "grant_end_step", "funding_end_step", "sustained_after_funding", "months_active_after_funding",
+    "functioning_core", "members_start", "members_at_grant_end", "members_end", "community_members_start",
+    "community_members_end", "grants_received",
+    "funding_sources", "final_goodwill", "final_mean_trust", "final_community_outcome", "peak_community_outcome",
+    "community_power_share", "initial_community_power_share", "max_level", "first_step_at_level",
+    "final_active_members", "final_phase", *DOLLAR_KEYS,
 )
 
 
@@ -103,12 +125,15 @@ def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
             active += 1
     row[C_ACTIVE] = active
     row[C_FUNDED] = 1.0 if ps.funded[k] else 0.0
+    row[C_CHAMPION] = 1.0 if ps.champion[k] else 0.0
+    row[C_GOODWILL] = ps.goodwill[k]
     row[C_FUNDING] = facts[MONEY]
     row[C_WORK] = facts[WORK]
     row[C_EFFICIENCY] = facts[EFFICIENCY]
     row[C_KEPT] = facts[KEPT]
     row[C_BROKEN] = facts[BROKEN]
     row[C_DEPARTURES] = facts[DEPARTURES]
+    row[C_GRANTS] = facts[GRANTS_FLOWING]
 
 
 @kernel
@@ -125,6 +150,8 @@ def repeat_row(row, previous, step, ps, k):
     row[C_STEP] = step
     row[C_OUTCOME] = ps.outcome[k]
     row[C_FUNDED] = 1.0 if ps.funded[k] else 0.0
+    row[C_CHAMPION] = 1.0 if ps.champion[k] else 0.0
+    row[C_GOODWILL] = ps.goodwill[k]
     for column in (C_FUNDING, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN, C_DEPARTURES):
         row[column] = 0.0
 
@@ -152,7 +179,7 @@ class Recorder:
             column = rows[:, index]
             if name == "phase":
                 data[name] = pd.Series([PHASES[int(p)] for p in column], dtype="string")
-            elif name == "funded":
+            elif name in BOOLEAN_COLUMNS:
                 data[name] = column != 0.0
             elif name in INTEGER_COLUMNS:
                 data[name] = column.astype(np.int64)
@@ -167,35 +194,68 @@ def _finite(value: float) -> float:
     return float(value)
 
 
+def final_status(ended: bool, goals_met: bool, at_scale: bool, still_funded: bool, core: bool) -> str:
+    """How a run stands at its end, one status only (:data:`FINAL_STATUSES`): an end comes first, then scale, then
+    grant money still flowing, then a functioning core or a remnant."""
+    if ended:
+        return FINAL_STATUSES[1] if goals_met else FINAL_STATUSES[0]
+    if at_scale:
+        return FINAL_STATUSES[2]
+    if still_funded:
+        return FINAL_STATUSES[3]
+    return FINAL_STATUSES[4] if core else FINAL_STATUSES[5]
+
+
 def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -> dict:
     pship = state.partnership
     steps = recorder.filled - 1
-    collapsed = pship.collapse_step is not None
-    ended = pship.funding_end_step
-    if ended is None or ended >= steps:
+    rows = recorder.records
+    ended = pship.end_step is not None
+    goals_met = pship.goals_met
+    founding = state.count
+    members_end = int(rows[steps, C_ACTIVE])
+    core = not ended and membership.functioning_core(members_end, founding, params.partnership.core_share,
+                                                     bool(rows[steps, C_WORK] > 0.0))
+    funding_end = pship.funding_end_step
+    still_funded = funding_end is None or funding_end >= steps
+    if still_funded:
         sustained = None
         months_after = None
     else:
-        last_active = pship.collapse_step if collapsed else steps
-        sustained = not collapsed
-        months_after = int(max(last_active - ended, 0))
+        sustained = core
+        months_after = int(max((pship.end_step if ended else steps) - funding_end, 0))
+    grant_end = pship.grant_end_step
     first = recorder.first_step_at_level
     reached = [i for i, name in enumerate(LEVELS) if first[name] is not None]
-    rows = recorder.records
     return {
         "scenario": scenario,
         "seed": params.seed,
         "steps": steps,
         "params": to_dict(params),
+        "final_status": final_status(ended, goals_met, pship.scale_step is not None, still_funded, core),
         "reached_scale": pship.scale_step is not None,
         "scale_step": pship.scale_step,
-        "collapsed": collapsed,
+        "goals_met": goals_met,
+        "goals_met_step": pship.end_step if goals_met else None,
+        "collapsed": ended and not goals_met,
         "collapse_step": pship.collapse_step,
         "collapse_cause": pship.collapse_cause,
-        "funding_end_step": ended,
+        "ended": ended,
+        "end_step": pship.end_step,
+        "end_cause": pship.end_cause,
+        "grant_end_step": grant_end,
+        "funding_end_step": funding_end,
         "sustained_after_funding": sustained,
         "months_active_after_funding": months_after,
+        "functioning_core": core,
+        "members_start": founding,
+        "members_at_grant_end": int(rows[grant_end, C_ACTIVE]) if grant_end is not None and grant_end <= steps else None,
+        "members_end": members_end,
+        "community_members_start": int(np.count_nonzero(state.orgs.community)),
+        "community_members_end": int(np.count_nonzero(state.orgs.community & state.orgs.active)),
         "grants_received": pship.grants_received,
+        "funding_sources": pship.funding_sources,
+        "final_goodwill": _finite(pship.goodwill),
         "final_mean_trust": _finite(rows[steps, C_TRUST]),
         "final_community_outcome": _finite(rows[steps, C_OUTCOME]),
         "peak_community_outcome": _finite(rows[: steps + 1, C_OUTCOME].max()),
@@ -203,10 +263,10 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
         "initial_community_power_share": _finite(rows[0, C_POWER]),
         "max_level": LEVELS[max(reached)] if reached else None,
         "first_step_at_level": first,
-        "final_active_members": int(rows[steps, C_ACTIVE]),
+        "final_active_members": members_end,
         "final_phase": PHASES[int(rows[steps, C_PHASE])],
-        **dollars_summary(rows[: steps + 1, C_FUNDING], pship.grants_received, params.funding),
+        **dollars_summary(rows[: steps + 1, C_FUNDING], pship.committed),
     }
 
 
-__all__ = ["COLUMNS", "COLLAPSE_CAUSES", "Recorder", "SUMMARY_KEYS", "record_row", "summarize"]
+__all__ = ["COLUMNS", "FINAL_STATUSES", "ROADS", "Recorder", "SUMMARY_KEYS", "record_row", "summarize"]

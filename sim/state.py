@@ -22,10 +22,14 @@ from sim.jit import rule
 from sim.params import SECTORS, Params
 
 NO_TIE = -1
-NONE = -1  # "not (yet)" in the month and cause columns of PartnershipArrays
+NONE = -1  # "not (yet)" in month, cause and grant columns
 COLLABORATING = 3
-# Why a partnership collapsed, by code (PartnershipArrays.collapse_cause); sim.rules.membership decides which.
-COLLAPSE_CAUSES = ("trust broke down", "funding ended with no way to sustain", "members walked away")
+# The roads to a partnership's end, and a member's reasons to leave, by code (sim.rules.membership decides which).
+ROADS = ("failed to launch", "lost its champion", "trust broke down", "funding ended", "not worth the time",
+         "goals met")
+GOALS_MET = ROADS.index("goals met")
+# Bits of PartnershipArrays.funders_used: the founding funder, other funder k (bit 1 + k), the public budget.
+FOUNDING_FUNDER_BIT, PUBLIC_BUDGET_BIT = 0, 62
 
 # Median annual budget in dollars, by sector (seed 003: "$25k grassroots group next to a $25M provider").
 SECTOR_MEDIAN_BUDGET = {
@@ -66,6 +70,13 @@ class OrgState(NamedTuple):
     active: np.ndarray          # bool: still a member
     satisfaction: np.ndarray    # running satisfaction with membership
     received: np.ndarray        # grant dollars received so far
+    usual_grant: np.ndarray     # running average of the dollars a month it received while it received any
+    short_funding: np.ndarray   # running shortfalls of satisfaction by cause (sim.rules.membership): its usual money,
+    short_trust: np.ndarray     # ... commitments partners broke to it,
+    short_champion: np.ndarray  # ... a convener without its champion,
+    short_stall: np.ndarray     # ... no progress beyond members' patience
+    left_step: np.ndarray       # int64: the month it left (NONE while a member)
+    left_reason: np.ndarray     # int64: why it left, a code into ROADS (NONE while a member)
 
     def copy(self) -> "OrgState":
         return OrgState(*(a.copy() for a in self))
@@ -73,6 +84,15 @@ class OrgState(NamedTuple):
     def take(self, rows) -> "OrgState":
         """The organizations at ``rows`` (copies)."""
         return OrgState(*(a[rows].copy() for a in self))
+
+
+ORG_INT_FIELDS = ("sector", "left_step", "left_reason")
+ORG_BOOL_FIELDS = ("community", "active")
+
+
+def org_dtype(field: str):
+    """The dtype of an OrgState field (int64 codes and months, bool flags, float64 otherwise)."""
+    return np.int64 if field in ORG_INT_FIELDS else np.bool_ if field in ORG_BOOL_FIELDS else np.float64
 
 
 class PairState(NamedTuple):
@@ -88,23 +108,50 @@ class PairState(NamedTuple):
 
 class PartnershipArrays(NamedTuple):
     """The partnership-level state, one entry per partnership (one for a single partnership, one per
-    partnership of a region). Month columns hold ``NONE`` (-1) for "not (yet)"."""
+    partnership of a region; ``other_grant_month`` has a column per other funder). Month columns hold ``NONE``
+    (-1) for "not (yet)"."""
 
     phase: np.ndarray            # int64: ASSESSMENT, DEMONSTRATION, ADVOCACY, SCALE
     assessment: np.ndarray       # float64: joint work on the needs and resources assessment
     evidence: np.ndarray         # float64: evidence from demonstration and program work
     policy: np.ndarray           # float64: advocacy work toward a policy case
     outcome: np.ndarray          # float64: community-wide outcome, 0..1
-    funded: np.ndarray           # bool: the grant pays in the coming month
-    grant_month: np.ndarray      # int64: months elapsed in the current grant
-    grants_received: np.ndarray  # int64
-    funding_end: np.ndarray      # int64: the last month money flowed, or NONE
+    funded: np.ndarray           # bool: the founding funder's grant pays in the coming month
+    grant_month: np.ndarray      # int64: months elapsed in the founding funder's current grant
+    grants_received: np.ndarray  # int64: the founding funder's grants, renewals included
+    other_grant_month: np.ndarray  # int64 (partnerships, other funders): months elapsed in its grant, or NONE
+    grant_end: np.ndarray        # int64: the last month the founding funder's money flowed, or NONE
+    funding_end: np.ndarray      # int64: the last month any grant money flowed, or NONE
     scale_step: np.ndarray       # int64: month the public sector adopted the innovation, or NONE
-    collapse_step: np.ndarray    # int64: month of collapse, or NONE
-    collapse_cause: np.ndarray   # int64: index into sim.rules.membership.CAUSES, or NONE
+    end_step: np.ndarray         # int64: month the partnership ended (collapsed, or closed with its goals met), or NONE
+    end_cause: np.ndarray        # int64: why it ended, a code into ROADS, or NONE
+    convener: np.ndarray         # int64: the row of the member that convenes (see sim.rules.leadership)
+    champion: np.ndarray         # bool: the convener's champion is there
+    goodwill: np.ndarray         # float64: the funders' and the public sector's goodwill, 0..1 (advocacy's risk)
+    funders_used: np.ndarray     # int64: bit mask of the funders that ever paid it (FOUNDING_FUNDER_BIT, 1 + k, PUBLIC_BUDGET_BIT)
+    committed: np.ndarray        # float64: dollars of every grant awarded to it, whole
 
     def copy(self) -> "PartnershipArrays":
         return PartnershipArrays(*(a.copy() for a in self))
+
+
+PARTNERSHIP_DTYPES = PartnershipArrays(
+    phase=np.int64, assessment=np.float64, evidence=np.float64, policy=np.float64, outcome=np.float64,
+    funded=np.bool_, grant_month=np.int64, grants_received=np.int64, other_grant_month=np.int64, grant_end=np.int64,
+    funding_end=np.int64, scale_step=np.int64, end_step=np.int64, end_cause=np.int64, convener=np.int64,
+    champion=np.bool_, goodwill=np.float64, funders_used=np.int64, committed=np.float64)
+
+
+def partnership_arrays(count: int, other_funders: int = 0) -> PartnershipArrays:
+    """``count`` partnerships' state on the day they form: assessment, nothing done, no grant yet, the
+    convener's champion there, full goodwill."""
+    arrays = {name: np.zeros(count, dtype=dtype) for name, dtype in PARTNERSHIP_DTYPES._asdict().items()}
+    arrays["other_grant_month"] = np.full((count, other_funders), NONE, dtype=np.int64)
+    for name in ("grant_end", "funding_end", "scale_step", "end_step", "end_cause"):
+        arrays[name][:] = NONE
+    arrays["champion"][:] = True
+    arrays["goodwill"][:] = 1.0
+    return PartnershipArrays(**arrays)
 
 
 @rule
@@ -113,21 +160,10 @@ def members_view(orgs: OrgState, first: int, stop: int) -> OrgState:
     return OrgState(orgs.sector[first:stop], orgs.community[first:stop], orgs.budget[first:stop],
                     orgs.base_time[first:stop], orgs.capacity[first:stop], orgs.capacity_start[first:stop],
                     orgs.guarding[first:stop], orgs.identity[first:stop], orgs.desire[first:stop],
-                    orgs.active[first:stop], orgs.satisfaction[first:stop], orgs.received[first:stop])
-
-
-PARTNERSHIP_DTYPES = PartnershipArrays(
-    phase=np.int64, assessment=np.float64, evidence=np.float64, policy=np.float64, outcome=np.float64,
-    funded=np.bool_, grant_month=np.int64, grants_received=np.int64, funding_end=np.int64, scale_step=np.int64,
-    collapse_step=np.int64, collapse_cause=np.int64)
-
-
-def partnership_arrays(count: int) -> PartnershipArrays:
-    """``count`` partnerships' state on the day they form: assessment, nothing done, no grant yet."""
-    arrays = {name: np.zeros(count, dtype=dtype) for name, dtype in PARTNERSHIP_DTYPES._asdict().items()}
-    for name in ("funding_end", "scale_step", "collapse_step", "collapse_cause"):
-        arrays[name][:] = NONE
-    return PartnershipArrays(**arrays)
+                    orgs.active[first:stop], orgs.satisfaction[first:stop], orgs.received[first:stop],
+                    orgs.usual_grant[first:stop], orgs.short_funding[first:stop], orgs.short_trust[first:stop],
+                    orgs.short_champion[first:stop], orgs.short_stall[first:stop], orgs.left_step[first:stop],
+                    orgs.left_reason[first:stop])
 
 
 @dataclass
@@ -142,24 +178,47 @@ class PartnershipState:
     funded: bool = True
     grant_month: int = 0
     grants_received: int = 1
+    other_grants: tuple = ()       # months elapsed in each other funder's grant (None: no grant)
+    grant_end_step: int | None = None
     funding_end_step: int | None = None
     scale_step: int | None = None
-    collapse_step: int | None = None
-    collapse_cause: str | None = None
+    end_step: int | None = None
+    end_cause: str | None = None
+    convener: int = 0
+    champion: bool = True
+    goodwill: float = 1.0
+    funding_sources: int = 1
+    committed: float = 0.0
+
+    @property
+    def goals_met(self) -> bool:
+        return self.end_cause == ROADS[GOALS_MET]
+
+    @property
+    def collapse_step(self) -> int | None:
+        """The month it ended without meeting its goals (None if it is running or closed with its goals met)."""
+        return None if self.goals_met else self.end_step
+
+    @property
+    def collapse_cause(self) -> str | None:
+        return None if self.goals_met else self.end_cause
 
     @classmethod
     def of(cls, arrays: PartnershipArrays, k: int = 0) -> "PartnershipState":
         def month(value) -> int | None:
             return None if value == NONE else int(value)
 
-        cause = int(arrays.collapse_cause[k])
+        cause = int(arrays.end_cause[k])
         return cls(phase=int(arrays.phase[k]), assessment=float(arrays.assessment[k]),
                    evidence=float(arrays.evidence[k]), policy=float(arrays.policy[k]),
                    community_outcome=float(arrays.outcome[k]), funded=bool(arrays.funded[k]),
                    grant_month=int(arrays.grant_month[k]), grants_received=int(arrays.grants_received[k]),
-                   funding_end_step=month(arrays.funding_end[k]), scale_step=month(arrays.scale_step[k]),
-                   collapse_step=month(arrays.collapse_step[k]),
-                   collapse_cause=None if cause == NONE else COLLAPSE_CAUSES[cause])
+                   other_grants=tuple(month(m) for m in arrays.other_grant_month[k]),
+                   grant_end_step=month(arrays.grant_end[k]), funding_end_step=month(arrays.funding_end[k]),
+                   scale_step=month(arrays.scale_step[k]), end_step=month(arrays.end_step[k]),
+                   end_cause=None if cause == NONE else ROADS[cause], convener=int(arrays.convener[k]),
+                   champion=bool(arrays.champion[k]), goodwill=float(arrays.goodwill[k]),
+                   funding_sources=int(arrays.funders_used[k]).bit_count(), committed=float(arrays.committed[k]))
 
 
 @dataclass
@@ -233,28 +292,73 @@ def draw_organizations(params: Params, rng: np.random.Generator, count: int, low
         active=np.ones(count, dtype=bool),
         satisfaction=np.zeros(count),
         received=np.zeros(count),
+        usual_grant=np.zeros(count),
+        short_funding=np.zeros(count),
+        short_trust=np.zeros(count),
+        short_champion=np.zeros(count),
+        short_stall=np.zeros(count),
+        left_step=np.full(count, NONE, dtype=np.int64),
+        left_reason=np.full(count, NONE, dtype=np.int64),
     )
 
 
-def draw_trust(params: Params, rng: np.random.Generator, shape) -> np.ndarray:
-    """Trust between organizations that have not worked together: the scenario's mean plus spread, within 0..1."""
+def draw_trust(params: Params, rng: np.random.Generator, shape, history: float = 0.0) -> np.ndarray:
+    """Trust between organizations that have not worked together: the scenario's mean, shifted by the community's
+    own ``history``, plus spread across pairs, within 0..1."""
     organizations = params.organizations
-    return np.clip(organizations.initial_trust + organizations.trust_spread * rng.standard_normal(shape), 0.0, 1.0)
+    return np.clip(organizations.initial_trust + history + organizations.trust_spread * rng.standard_normal(shape),
+                   0.0, 1.0)
 
 
-def start_partnership(orgs: OrgState, trust: np.ndarray, params: Params) -> State:
-    """A partnership of ``orgs`` on the day it forms: every pair networking, the grant's first month ahead."""
+def draw_history(params: Params, rng: np.random.Generator) -> float:
+    """How far this community's history shifts the initial trust of all its pairs (one draw per partnership)."""
+    return params.organizations.history_spread * float(rng.standard_normal())
+
+
+def founding_grant_value(params: Params) -> float:
+    """Dollars of one grant of the founding funder, whole."""
+    return float(params.funding.grant_months) * float(params.funding.monthly_amount)
+
+
+def has_founding_grant(params: Params) -> bool:
+    return params.funding.grant_months > 0 and params.funding.monthly_amount > 0
+
+
+def funder_budgets(params: Params) -> np.ndarray:
+    """What each funder can still commit: the founding funder, then each other funder (inf: no limit)."""
+    budgets = [params.funding.budget] + [params.other_funders.budget] * params.other_funders.count
+    return np.array([b if b > 0 else np.inf for b in budgets], dtype=np.float64)
+
+
+def choose_convener(orgs: OrgState, params: Params) -> int:
+    """Who convenes: the lead agency under a lead agency (the largest institution), otherwise the most capable
+    member (the one that would write the proposal; ties to the first). Under a backbone the backbone's staff
+    convene, and this member is only its host."""
+    if params.governance.mode == "lead_agency":
+        institutional = np.where(~orgs.community, orgs.budget, -np.inf)
+        return int(np.argmax(institutional if np.isfinite(institutional).any() else orgs.budget))
+    return int(np.argmax(orgs.capacity))
+
+
+def start_partnership(orgs: OrgState, trust: np.ndarray, params: Params, convener: int | None = None) -> State:
+    """A partnership of ``orgs`` on the day it forms: every pair networking, the founding grant's first month
+    ahead (committed whole), the convener with its champion. ``convener`` is its row (default: chosen by
+    :func:`choose_convener`)."""
     count = int(orgs.sector.size)
     trust = trust.copy()
     np.fill_diagonal(trust, 0.0)
     level = np.zeros((count, count), dtype=np.int8)
     np.fill_diagonal(level, NO_TIE)
     pairs = PairState(trust=trust, level=level, months_at_level=np.zeros((count, count), dtype=np.int32))
-    funded = params.funding.grant_months > 0 and params.funding.monthly_amount > 0
-    partnership = partnership_arrays(1)
+    funded = has_founding_grant(params)
+    partnership = partnership_arrays(1, params.other_funders.count)
     partnership.funded[0] = funded
     partnership.grants_received[0] = 1 if funded else 0
     partnership.funding_end[0] = NONE if funded else 0
+    partnership.grant_end[0] = NONE if funded else 0
+    partnership.convener[0] = choose_convener(orgs, params) if convener is None else convener
+    partnership.funders_used[0] = (1 << FOUNDING_FUNDER_BIT) if funded else 0
+    partnership.committed[0] = founding_grant_value(params) if funded else 0.0
     return State(orgs=orgs, pairs=pairs, partnerships=partnership)
 
 
@@ -268,4 +372,5 @@ def initial_state(params: Params, rng: np.random.Generator) -> State:
     """Draw the starting organizations and pairs of one partnership from the model's generator."""
     count = params.organizations.count
     orgs = draw_organizations(params, rng, count, lowest_desire(params))
-    return start_partnership(orgs, draw_trust(params, rng, (count, count)), params)
+    history = draw_history(params, rng)
+    return start_partnership(orgs, draw_trust(params, rng, (count, count), history), params)

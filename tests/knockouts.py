@@ -64,7 +64,7 @@ KNOCKOUTS = {
                                         ("test_money_follows_decision_authority",),
                                         "every member gets the same dollars, whatever its authority"),
     "expectations": Knockout("sim.rules.funding", "expectation_strain", lambda f: (lambda ratio, funded: 1.0),
-                             ("test_expectations_above_resources_cost_trust",
+                             ("test_expectations_above_resources_overextend_members_and_cost_trust",
                               "test_doing_more_with_less_lowers_trust_and_outcomes"),
                              "the funder's expectations ask nothing extra"),
     "mandate": Knockout("sim.rules.funding", "mandate_in_force", lambda f: (lambda mandated, funded, pressure: 0.0),

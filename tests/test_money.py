@@ -5,13 +5,22 @@ import pytest
 
 import sim
 from sim.money import DOLLAR_KEYS, dollars_summary
-from sim.params import Funding
 
 
-def test_dollars_summary_counts_awarded_grants_and_paid_months():
-    funding = Funding(grant_months=24, monthly_amount=10_000.0)
-    money = dollars_summary(np.array([0.0, 10_000.0, 10_000.0, 0.0]), grants_received=2, funding=funding)
+def test_dollars_summary_reports_committed_grants_and_paid_months():
+    money = dollars_summary(np.array([0.0, 10_000.0, 10_000.0, 0.0]), committed=480_000.0)
     assert money == {"dollars_granted": 480_000.0, "dollars_spent": 20_000.0}
+
+
+def test_other_funders_grants_are_granted_and_spent_too():
+    result = sim.run("baseline", seed=3, overrides={"other_funders.count": 3, "other_funders.award_rate": 1.0,
+                                                    "other_funders.planning_months": 36})
+    other = result.params.other_funders
+    founding = result.params.funding
+    assert result.summary["funding_sources"] > 1
+    assert result.summary["dollars_granted"] >= (founding.grant_months * founding.monthly_amount
+                                                 + other.grant_months * other.monthly_amount)
+    assert result.summary["dollars_spent"] == pytest.approx(result.timeseries["funding"].sum())
 
 
 def test_a_run_spends_what_flowed_month_by_month():

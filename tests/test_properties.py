@@ -257,17 +257,24 @@ def assert_timeseries_sane(ts, params):
 
 
 def assert_money_conserved(ts, summary, params):
-    """Money flows exactly while the grant pays, never returns once stopped, and grants account for every month."""
+    """Money flows exactly while the grant pays (and, once the innovation is adopted, from the public budget),
+    never returns once stopped, and grants account for every month."""
     amount, grant_months, steps = params.funding.monthly_amount, params.funding.grant_months, params.steps
     money = ts["funding"].to_numpy()
     funded = ts["funded"].to_numpy()
+    at_scale = (ts["phase"] == "scale").to_numpy() & (ts["active_members"] > 0).to_numpy()
+    public = np.where(at_scale[:-1], params.public_sector.takeover_share * amount, 0.0)
     assert money[0] == 0.0
-    # money flows in month s exactly when the grant was active after month s - 1
-    assert_array_equal(money[1:], np.where(funded[:-1], amount, 0.0))
+    # money flows in month s exactly when the grant was active after month s - 1, plus other funders' grants
+    # flowing that month and the public budget's share
+    others = ts["grants_flowing"].to_numpy()[1:] - funded[:-1]
+    assert np.all(others >= 0) and np.all(others <= params.other_funders.count)
+    other_money = others * params.other_funders.monthly_amount
+    assert_allclose(money[1:], np.where(funded[:-1], amount, 0.0) + other_money + public, rtol=1e-12, atol=1e-6)
     assert np.all(np.diff(funded.astype(int)) <= 0)
-    end = summary["funding_end_step"]
+    end = summary["grant_end_step"]
     months_active = steps if end is None else min(end, steps)
-    assert_allclose(money.sum(), amount * months_active, rtol=1e-12)
+    assert_allclose((money[1:] - public - other_money).sum(), amount * months_active, rtol=1e-12, atol=1e-6)
     grants = summary["grants_received"]
     # each renewal follows a full grant; the last grant may be cut short by a collapse or the end of the run
     assert (grants - 1) * grant_months <= months_active <= grants * grant_months
@@ -462,16 +469,18 @@ def test_level_moves_are_symmetric_single_steps(model):
 
 ONLY_NONPROFITS = {sector: 1.0 if sector == "nonprofit" else 0.0 for sector in SECTORS}
 # Every chance 0 or 1: institutions of one sector with equal say (no exclusion), no competition, no
-# interactions, reliable members, no climbing or falling, nobody leaving, no renewal, no adoption.
+# interactions, reliable members, no climbing or falling, nobody leaving, no renewal, no adoption, no backlash, no
+# staff turnover, no closing on success.
 QUIET = {
     "steps": 12,
     "organizations": {"count": 3, "sector_mix": ONLY_NONPROFITS, "size_spread": 0.0, "identity_strength": 0.0,
-                      "initial_trust": 0.5, "trust_spread": 0.0},
-    "partnership": {"min_members": 2},
+                      "initial_trust": 0.5, "trust_spread": 0.0, "history_spread": 0.0},
+    "partnership": {"min_members": 2, "advocacy_risk": 0.0, "close_on_success": 0.0},
     "trust": {"reliability": 1.0},
     "continuum": {"interaction_rate": [0.0, 0.0, 0.0, 0.0], "climb_rate": 0.0, "fall_rate": 0.0},
     "funding": {"competition": 0.0, "renewal_probability": 0.0},
     "membership": {"leave_rate": 0.0},
+    "leadership": {"turnover": 0.0, "liaison_turnover": 0.0},
     "public_sector": {"receptivity": 0.0},
 }
 

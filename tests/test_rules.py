@@ -24,7 +24,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sim.month import happens
 from sim.packed import BACKBONE, LEAD_AGENCY, SHARED
 from sim.params import SECTORS
-from sim.rules import capacity, continuum, funding, governance, membership, phases, trust
+from sim.rules import capacity, continuum, funding, governance, leadership, membership, phases, trust
 from sim.state import allocate_sectors
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
@@ -524,11 +524,65 @@ def test_community_power_share_known_answers():
 
 # =========================================================================== funding
 
+def renewal(rule=funding.LOTTERY, funded=True, grant_month=2, grant_months=3, probability=0.4, results=1.0,
+            goodwill=1.0, affordable=True):
+    return funding.renewal_chance(rule, funded, grant_month, grant_months, probability, results, goodwill, affordable)
+
+
 def test_renewal_is_decided_in_a_grants_last_month_while_funded():
-    assert funding.renewal_chance(True, 2, 3, 0.4) == 0.4
-    assert funding.renewal_chance(True, 1, 3, 0.4) == 0.0
-    assert funding.renewal_chance(False, 2, 3, 0.4) == 0.0
-    assert funding.renewal_chance(True, 2, 3, 0.0) == 0.0
+    assert renewal() == 0.4
+    assert renewal(grant_month=1) == 0.0
+    assert renewal(funded=False) == 0.0
+    assert renewal(probability=0.0) == 0.0
+
+
+def test_renewal_rules_none_lottery_and_results():
+    assert renewal(rule=funding.NONE_RULE) == 0.0
+    assert renewal(rule=funding.LOTTERY, results=0.1, goodwill=0.5) == 0.4  # by lot: results do not matter
+    assert_allclose(renewal(rule=funding.RESULTS, results=0.5, goodwill=0.8), 0.4 * 0.5 * 0.8)
+    assert renewal(rule=funding.RESULTS, results=0.0) == 0.0
+
+
+def test_no_renewal_beyond_the_budget():
+    assert renewal(affordable=False) == 0.0
+    assert funding.affordable(360.0, 36, 10.0)
+    assert not funding.affordable(359.0, 36, 10.0)
+    assert funding.affordable(np.inf, 36, 1e9)
+
+
+def test_results_score_is_the_share_of_a_demonstration_clipped():
+    assert funding.results_score(0.25) == 0.25
+    assert funding.results_score(3.0) == 1.0
+    assert funding.results_score(-1.0) == 0.0
+
+
+def test_applications_start_as_money_runs_out_only_with_planning():
+    assert funding.applying(12, 12, True)
+    assert funding.applying(12, 0, True)
+    assert not funding.applying(12, 13, True)
+    assert not funding.applying(0, 0, True)  # no sustainability planning
+    assert not funding.applying(12, 5, False)
+    assert_allclose(funding.award_chance(0.2, 0.5, 0.5), 0.05)
+
+
+def test_other_grants_run_their_length_and_end():
+    assert funding.advance_other_grant(0, 3) == 1
+    assert funding.advance_other_grant(1, 3) == 2
+    assert funding.advance_other_grant(2, 3) == -1
+    assert funding.advance_other_grant(-1, 3) == -1
+
+
+def test_public_money_once_adopted():
+    assert funding.public_money(True, 0.5, 30000.0) == 15000.0
+    assert funding.public_money(False, 0.5, 30000.0) == 0.0
+
+
+def test_dependence_is_the_grants_share_of_monthly_income():
+    assert_allclose(funding.dependence(1000.0, 12 * 1000.0), 0.5)
+    assert_allclose(funding.dependence(1000.0, 12 * 3000.0), 0.25)
+    assert funding.dependence(0.0, 12 * 1000.0) == 0.0
+    # a $25k group with $2,500 a month depends on it; a $20M agency with the same does not
+    assert funding.dependence(2500.0, 25_000.0) > 0.5 > 100 * funding.dependence(2500.0, 20e6)
 
 
 def test_advance_grant_counts_months():
@@ -563,7 +617,7 @@ def test_grant_with_renewal_pays_grant_months_per_grant():
     decisions = iter([True, True, False])  # the funder renews twice, then stops
     for _ in range(20):
         paid += funding.money_this_month(funded, 1.0)
-        renewed = funding.renewal_chance(funded, month, 4, 1.0) > 0 and next(decisions)
+        renewed = renewal(funded=funded, grant_month=month, grant_months=4, probability=1.0) > 0 and next(decisions)
         funded, month = funding.advance_grant(funded, month, 4, renewed)
         grants += renewed
     assert grants == 3
@@ -580,11 +634,28 @@ def test_to_members_minus_backbone_share_when_staffed():
     assert funding.to_members(1000.0, False, 0.2) == 1000.0
 
 
-def test_member_grant_follows_authority():
-    assert_allclose(funding.member_grant(1000.0, 0.1, 1.0), 100.0)
-    assert_allclose(funding.member_grant(900.0, 1.0, 3.0), 300.0)  # normalised by the total authority
-    assert funding.member_grant(0.0, 0.5, 1.0) == 0.0
-    assert funding.member_grant(1000.0, 0.0, 0.0) == 0.0
+GRANT_ACTIVE = np.array([True, True, True, False])
+GRANT_COMMUNITY = np.array([True, False, False, True])
+GRANT_AUTHORITY = np.array([0.2, 0.5, 0.3, 0.0])
+GRANT_CAPACITY = np.array([0.2, 0.6, 0.2, 0.9])
+
+
+def grants_by(allocation, to_members=1000.0, need=(0.0, 0.0, 0.0, 0.0)):
+    return funding.member_grants(allocation, to_members, GRANT_ACTIVE, GRANT_COMMUNITY, GRANT_AUTHORITY,
+                                 GRANT_CAPACITY, np.array(need, dtype=float))
+
+
+def test_member_grants_follow_authority_equally_or_capacity():
+    assert_allclose(grants_by(funding.AUTHORITY), [200.0, 500.0, 300.0, 0.0])
+    assert_allclose(grants_by(funding.EQUAL), [1000.0 / 3, 1000.0 / 3, 1000.0 / 3, 0.0])
+    assert_allclose(grants_by(funding.CAPACITY), [200.0, 600.0, 200.0, 0.0])
+    assert_allclose(grants_by(funding.AUTHORITY, to_members=0.0), 0.0)
+
+
+def test_community_first_pays_community_need_then_splits_the_rest_equally():
+    assert_allclose(grants_by(funding.COMMUNITY_FIRST, need=(400.0, 900.0, 0.0, 700.0)),
+                    [400.0 + 200.0, 200.0, 200.0, 0.0])  # only active community members' need counts
+    assert_allclose(grants_by(funding.COMMUNITY_FIRST, need=(5000.0, 0.0, 0.0, 0.0)), [1000.0, 0.0, 0.0, 0.0])
 
 
 @PROPERTY
@@ -597,13 +668,12 @@ def test_member_grants_add_up_to_the_money_to_members(data, n, mode, share, lead
     w = authorities_of(active, mode, share, lead_share, community, np.arange(1.0, n + 1.0))
     money = funding.money_this_month(funded, amount)
     to_members = funding.to_members(money, governance.backbone_staffed(mode, funded, backbone_share), backbone_share)
-    total = 0.0
-    for i in range(n):  # summed as the month sums them
-        total += w[i]
-    grants = [funding.member_grant(to_members, w[i], total) for i in range(n)]
-    assert all(g >= 0.0 for g in grants)
-    assert all(g == 0.0 for g, a in zip(grants, active) if not a)
-    assert_allclose(sum(grants), to_members if active.any() else 0.0, rtol=1e-12, atol=1e-6)
+    for allocation in (funding.AUTHORITY, funding.EQUAL, funding.CAPACITY, funding.COMMUNITY_FIRST):
+        need = data.draw(hnp.arrays(float, n, elements=st.floats(0.0, 1e6)))
+        grants = funding.member_grants(allocation, to_members, active, community, w, np.linspace(0.1, 1.0, n), need)
+        assert all(g >= 0.0 for g in grants)
+        assert all(g == 0.0 for g, a in zip(grants, active) if not a)
+        assert_allclose(grants.sum(), to_members if active.any() else 0.0, rtol=1e-9, atol=1e-6)
     assert to_members <= money
 
 
@@ -703,9 +773,14 @@ def test_reach_from_engagement():
 
 
 def advance(phase, work, assessment=0.0, evidence=0.0, policy=0.0, advocacy=0.4, organizing=0.5, measurement=0.0,
-            assessment_work=1.5, demonstration_work=4.0):
+            assessment_work=1.5, demonstration_work=4.0, launch_pace=1.0):
     return phases.advance(phase, assessment, evidence, policy, work, advocacy, organizing, measurement, assessment_work,
-                          demonstration_work)
+                          demonstration_work, launch_pace)
+
+
+def test_launch_pace_slows_only_the_assessment():
+    assert_allclose(advance(phases.ASSESSMENT, 0.4, launch_pace=0.5)[1], 0.2)
+    assert_allclose(advance(phases.DEMONSTRATION, 0.4, launch_pace=0.5)[2], 0.4)
 
 
 def test_assessment_accumulates_below_threshold():
@@ -753,19 +828,27 @@ def test_scale_builds_no_policy_and_all_work_is_program():
 
 
 def test_adoption_chance_known_answer():
-    assert_allclose(phases.adoption_chance(phases.ADVOCACY, 2.0, 4.0, 0.5, 0.1), 0.025)
+    assert_allclose(phases.adoption_chance(phases.ADVOCACY, 2.0, 4.0, 0.5, 0.1, 1.0), 0.025)
+    assert_allclose(phases.adoption_chance(phases.ADVOCACY, 2.0, 4.0, 0.5, 0.1, 0.5), 0.0125)  # goodwill lost
     # a case beyond the full policy case counts as the full case
-    assert_allclose(phases.adoption_chance(phases.ADVOCACY, 10.0, 4.0, 0.5, 0.1), 0.05)
-    assert phases.adoption_chance(phases.ADVOCACY, 1e6, 1.0, 1.0, 1.0) == 1.0
+    assert_allclose(phases.adoption_chance(phases.ADVOCACY, 10.0, 4.0, 0.5, 0.1, 1.0), 0.05)
+    assert phases.adoption_chance(phases.ADVOCACY, 1e6, 1.0, 1.0, 1.0, 1.0) == 1.0
 
 
 @pytest.mark.parametrize("phase", [phases.ASSESSMENT, phases.DEMONSTRATION, phases.SCALE])
 def test_adoption_chance_zero_outside_advocacy(phase):
-    assert phases.adoption_chance(phase, 10.0, 1.0, 1.0, 1.0) == 0.0
+    assert phases.adoption_chance(phase, 10.0, 1.0, 1.0, 1.0, 1.0) == 0.0
 
 
 def test_adoption_chance_zero_without_receptivity():
-    assert phases.adoption_chance(phases.ADVOCACY, 10.0, 1.0, 0.0, 1.0) == 0.0
+    assert phases.adoption_chance(phases.ADVOCACY, 10.0, 1.0, 0.0, 1.0, 1.0) == 0.0
+
+
+def test_advocacy_risks_a_backlash_before_a_closed_public_sector():
+    assert_allclose(phases.backlash_chance(phases.ADVOCACY, 0.5, 0.2, 0.1), 0.1 * 0.5 * 0.8)
+    assert phases.backlash_chance(phases.ADVOCACY, 0.5, 1.0, 0.1) == 0.0
+    assert phases.backlash_chance(phases.DEMONSTRATION, 0.5, 0.2, 0.1) == 0.0
+    assert_allclose(phases.goodwill_after_backlash(0.8, 0.25), 0.6)
 
 
 def outcome(value, program_work, scaled, gain, decay, upkeep, reach=1.0):
@@ -799,8 +882,9 @@ TYPICAL = 0.8
 def satisfaction(**kw):
     """This month's satisfaction of a community organization with hand-picked figures, every value 0 unless given."""
     args = dict(tie_work=0.4, desire=TYPICAL, typical_desire=TYPICAL, is_community=True, outcome=0.6, voice=0.5,
-                grant_time=0.1, load=0.25, budget=0.5, letdowns=2, partners_possible=1, tie_value=0.0,
-                voice_value=0.0, funding_value=0.0, outcome_value=0.0, time_value=0.0, letdown_value=0.0)
+                dependence=0.2, convening=0.7, load=0.25, budget=0.5, letdowns=2, partners_possible=1, stall=0.5,
+                tie_value=0.0, voice_value=0.0, funding_value=0.0, outcome_value=0.0, leadership_value=0.0,
+                time_value=0.0, letdown_value=0.0, stall_value=0.0)
     args.update(kw)
     names = inspect.signature(getattr(membership.satisfaction_now, "py_func", membership.satisfaction_now)).parameters
     return membership.satisfaction_now(*(args[name] for name in names))
@@ -809,14 +893,17 @@ def satisfaction(**kw):
 @pytest.mark.parametrize("values, expected", [
     (dict(tie_value=1.0), 0.4),
     (dict(voice_value=2.0), 1.0),
-    (dict(funding_value=1.0), 0.1 / 0.5),
+    (dict(funding_value=1.0), 0.2),
     (dict(outcome_value=1.0), 0.6),
     (dict(outcome_value=1.0, is_community=False), 0.6 / 3),
+    (dict(leadership_value=1.0), 0.7),
     (dict(time_value=1.0), -0.25 / 0.5),
     (dict(letdown_value=0.5), -0.5 * 2),
-    (dict(tie_value=1.0, voice_value=2.0, funding_value=1.0, outcome_value=1.0, time_value=1.0, letdown_value=0.5),
-     0.4 + 1.0 + 0.2 + 0.6 - 0.5 - 1.0),
-], ids=["ties", "voice", "funding", "outcome", "institution-stake", "time", "letdowns", "all"])
+    (dict(stall_value=0.4), -0.2),
+    (dict(tie_value=1.0, voice_value=2.0, funding_value=1.0, outcome_value=1.0, leadership_value=1.0, time_value=1.0,
+          letdown_value=0.5, stall_value=0.4),
+     0.4 + 1.0 + 0.2 + 0.6 + 0.7 - 0.5 - 1.0 - 0.2),
+], ids=["ties", "voice", "funding", "outcome", "institution-stake", "leadership", "time", "letdowns", "stall", "all"])
 def test_satisfaction_now_known_answers(values, expected):
     assert_allclose(satisfaction(**values), expected)
 
@@ -826,6 +913,34 @@ def test_desire_scales_joint_work_and_outcome_only():
                   letdown_value=0.5)
     assert_allclose(satisfaction(desire=TYPICAL / 2, **values), 0.5 * (0.4 + 0.6) + 1.0 + 0.2 - 0.5 - 1.0)
     assert_allclose(satisfaction(desire=0.0, **values), 1.0 + 0.2 - 0.5 - 1.0)
+
+
+def test_stall_weighs_only_beyond_patience_and_only_in_assessment():
+    assert membership.stall_pressure(True, 12, 12) == 0.0
+    assert_allclose(membership.stall_pressure(True, 18, 12), 0.5)
+    assert membership.stall_pressure(True, 40, 12) == 1.0
+    assert membership.stall_pressure(False, 40, 12) == 0.0
+
+
+@pytest.mark.parametrize("satisfaction_now, shortfalls, reason", [
+    (-0.1, (0.3, 0.0, 0.0, 0.0), membership.FUNDING_ENDED),
+    (-0.1, (0.0, 0.2, 0.05, 0.0), membership.TRUST_BROKE_DOWN),
+    (-0.1, (0.0, 0.0, 0.15, 0.0), membership.LOST_CHAMPION),
+    (-0.1, (0.05, 0.0, 0.0, 0.2), membership.FAILED_TO_LAUNCH),
+    (-0.5, (0.2, 0.1, 0.1, 0.1), membership.NOT_WORTH_THE_TIME),  # no single cause would have kept it
+    (-0.1, (0.0, 0.0, 0.0, 0.0), membership.NOT_WORTH_THE_TIME),
+], ids=["money", "trust", "champion", "stall", "none-enough", "nothing"])
+def test_a_departure_is_put_down_to_the_cause_that_alone_would_have_kept_the_member(satisfaction_now, shortfalls,
+                                                                                    reason):
+    assert membership.departure_reason(satisfaction_now, *shortfalls) == reason
+
+
+def test_closing_on_success_and_a_functioning_core():
+    assert membership.close_chance(True, 0.05) == 0.05
+    assert membership.close_chance(False, 0.05) == 0.0
+    assert membership.functioning_core(6, 12, 0.5, True)
+    assert not membership.functioning_core(5, 12, 0.5, True)
+    assert not membership.functioning_core(12, 12, 0.5, False)
 
 
 def test_letdowns_count_per_possible_partner():
@@ -858,14 +973,26 @@ def test_collapse_below_min_members():
     assert membership.collapsed(0, 2)
 
 
-def test_collapse_cause():
-    low = membership.TRUST_BREAKDOWN - 0.01
-    high = membership.TRUST_BREAKDOWN + 0.01
-    assert membership.collapse_cause(low, True) == membership.CAUSE_TRUST
-    assert membership.collapse_cause(low, False) == membership.CAUSE_TRUST
-    assert membership.collapse_cause(high, False) == membership.CAUSE_FUNDING
-    assert membership.collapse_cause(high, True) == membership.CAUSE_WALKED
-    assert membership.collapse_cause(membership.TRUST_BREAKDOWN, True) == membership.CAUSE_WALKED
+# =========================================================================== leadership
+
+def test_convening_by_the_convener_or_a_staffed_backbone_half_without_the_champion():
+    assert leadership.convening(0.6, True, True, False, False) == 0.6
+    assert leadership.convening(0.6, True, False, False, False) == 0.3
+    assert leadership.convening(0.6, False, True, False, False) == 0.0  # the convener has left
+    assert leadership.convening(0.2, True, True, True, True) == 1.0  # a staffed backbone convenes fully
+    assert leadership.convening(0.2, True, True, True, False) == 0.0  # an unpaid backbone does not
+    assert_allclose(leadership.launch_pace(0.0), 0.5)
+    assert_allclose(leadership.launch_pace(1.0), 1.0)
+
+
+def test_champion_turnover_succession_and_what_leaves_with_a_person():
+    assert leadership.champion_leaves_chance(True, 0.02) == 0.02
+    assert leadership.champion_leaves_chance(False, 0.02) == 0.0
+    assert leadership.successor_chance(True, 6.0) == 0.0
+    assert_allclose(leadership.successor_chance(False, 4.0), 0.25)
+    assert_allclose(leadership.capacity_after_champion(0.8, 0.25), 0.6)
+    assert_allclose(leadership.trust_after_person_left(0.5, 0.3), 0.35)
+    assert leadership.liaison_change_chance(0.01) == 0.01
 
 
 # =========================================================================== sector allocation

@@ -121,7 +121,7 @@ def test_invalid_spec_raises_one_line(tmp_path, extra, key, problem):
     with pytest.raises(ScenarioError) as caught:
         load_spec(path)
     message = str(caught.value)
-    assert "\n" not in message and len(message) < 400
+    assert "\n" not in message and len(message) < 800
     assert message.startswith(f"{path}: {key}:" if key else f"{path}: "), message
     assert problem in message, message
 

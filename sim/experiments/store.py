@@ -49,7 +49,7 @@ from sim import atomic
 from sim.region.model import ECOSYSTEM_SUMMARY_KEYS
 from sim.errors import ScenarioError
 from sim.params import LEVELS, Params
-from sim.record import SUMMARY_KEYS
+from sim.record import SUMMARY_KEYS, SUMMARY_TYPES
 
 MANIFEST = "manifest.json"
 RUNS = "runs.parquet"
@@ -68,10 +68,7 @@ TAIL_COLUMNS = ("status", "error", "scenario")
 # column) and the seed (the run's seed column).
 NOT_OUTCOMES = ("params", "scenario", "seed")
 KNOB_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
-_INT_OUTCOMES = ("steps", "scale_step", "collapse_step", "funding_end_step", "months_active_after_funding", "grants_received",
-                 "final_active_members")
-_BOOL_OUTCOMES = ("reached_scale", "collapsed", "sustained_after_funding")
-_STR_OUTCOMES = ("collapse_cause", "max_level", "final_phase")
+OUTCOME_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
 # Kinds of run: one partnership (``ecosystem.organizations = 0``) or a region of organizations (``> 0``).
 PARTNERSHIP, REGION = "partnership", "region"
 RUN_KINDS = (PARTNERSHIP, REGION)
@@ -97,15 +94,8 @@ def _check_kind(kind: str) -> None:
 def _outcome_type(name: str, kind: str = PARTNERSHIP) -> pa.DataType | None:
     if kind == REGION:
         return _region_outcome_type(name)
-    if name in _INT_OUTCOMES or name.startswith("first_step_at_level."):
-        return pa.int64()
-    if name in _BOOL_OUTCOMES:
-        return pa.bool_()
-    if name in _STR_OUTCOMES:
-        return pa.string()
-    if name.startswith(("final_", "peak_", "initial_")) or name.endswith("_share"):
-        return pa.float64()
-    return None  # unknown to this module: inferred from the values
+    declared = SUMMARY_TYPES.get(name.split(".")[0])  # first_step_at_level.LEVEL: a month
+    return OUTCOME_TYPES[declared] if declared else None  # undeclared: inferred from the values
 
 
 def _region_outcome_type(name: str) -> pa.DataType | None:

@@ -42,24 +42,28 @@ from sim.region.kernel import region_month
 from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
 from sim.region.table import PartnershipTable
 from sim.rules import formation
-from sim.state import OrgState, State, draw_organizations, draw_trust, start_partnership
+from sim.state import (GOALS_MET, NONE, OrgState, State, draw_organizations, draw_trust, founding_grant_value, funder_budgets,
+                       start_partnership)
 
 ECOSYSTEM_COLUMNS = (
     "step", "partnerships_live", "partnerships_formed", "partnerships_at_scale", "partnerships_collapsed",
-    "formed", "reached_scale", "collapsed", "organizations_in_partnerships", "funding", "joint_work",
+    "partnerships_goals_met", "formed", "reached_scale", "collapsed", "goals_met", "organizations_in_partnerships",
+    "funding", "joint_work",
     "mean_community_outcome", "acquainted_pairs",
 )
 _COLUMN = {name: i for i, name in enumerate(ECOSYSTEM_COLUMNS)}
 ECOSYSTEM_SUMMARY_KEYS = (
     "scenario", "seed", "steps", "params", "organizations", "initial_acquainted_pairs", "final_acquainted_pairs",
-    "partnerships_formed", "partnerships_reached_scale", "partnerships_collapsed", "partnerships_live_at_end",
+    "partnerships_formed", "partnerships_reached_scale", "partnerships_collapsed", "partnerships_goals_met",
+    "partnerships_live_at_end",
     "share_reached_scale", "share_collapsed", "median_months_to_scale", "median_months_to_collapse",
     "partnerships_funding_ended", "partnerships_sustained_after_funding", "organizations_ever_in_partnership",
     "final_organizations_in_partnerships", "mean_final_community_outcome", *DOLLAR_KEYS,
 )
 PARTNERSHIP_COLUMNS = (
-    "partnership", "convener", "convener_sector", "formed_step", "members", "community_members", "reached_scale",
-    "scale_step", "collapsed", "collapse_step", "collapse_cause", "funding_end_step", "sustained_after_funding",
+    "partnership", "convener", "convener_sector", "formed_step", "members", "community_members", "final_status",
+    "reached_scale", "scale_step", "goals_met", "collapsed", "collapse_step", "collapse_cause", "end_step", "end_cause",
+    "funding_end_step", "sustained_after_funding", "members_at_grant_end", "funding_sources",
     "grants_received", "max_level", "final_phase", "final_active_members", "final_mean_trust",
     "final_community_outcome",
 )
@@ -67,8 +71,10 @@ PARTNERSHIP_COLUMNS = (
 # Types of the partnerships table, also when no partnership formed (nullable where a value may be missing).
 PARTNERSHIP_DTYPES = {
     "partnership": "int64", "convener": "int64", "convener_sector": "string", "formed_step": "int64",
-    "members": "int64", "community_members": "int64", "reached_scale": "bool", "scale_step": "Int64",
-    "collapsed": "bool", "collapse_step": "Int64", "collapse_cause": "string", "funding_end_step": "Int64",
+    "members": "int64", "community_members": "int64", "final_status": "string", "reached_scale": "bool",
+    "scale_step": "Int64", "goals_met": "bool", "collapsed": "bool", "collapse_step": "Int64", "collapse_cause": "string",
+    "end_step": "Int64", "end_cause": "string", "funding_end_step": "Int64", "members_at_grant_end": "Int64",
+    "funding_sources": "int64",
     "sustained_after_funding": "boolean", "grants_received": "int64", "max_level": "string", "final_phase": "string",
     "final_active_members": "int64", "final_mean_trust": "float64", "final_community_outcome": "float64",
 }
@@ -95,7 +101,7 @@ class RegionalPartnership:
 
     @property
     def live(self) -> bool:
-        return bool(self.model.table.collapse_step[self.index] < 0)
+        return bool(self.model.table.end_step[self.index] < 0)
 
 
 class EcosystemModel(mesa.Model):
@@ -133,13 +139,14 @@ class EcosystemModel(mesa.Model):
         self.partnership_of = np.full(count, -1, dtype=np.int64)
         self.ever_member = np.zeros(count, dtype=bool)
         self.partnerships: list[RegionalPartnership] = []
-        self.table = PartnershipTable()
+        self.table = PartnershipTable(params.other_funders.count)
+        self.budgets = funder_budgets(params)  # what each funder can still commit, shared by the region's partnerships
         self._live: list[RegionalPartnership] = []
         self._dissolved: list[RegionalPartnership] = []
         self.organizations = [RegionalOrganization(self, index) for index in range(count)]
         self._rows = np.zeros((params.steps + 1, len(ECOSYSTEM_COLUMNS)))
         self.month = 0
-        self._record(0, formed=0, reached=0, collapsed=0, money=0.0, work=0.0)
+        self._record(0, formed=0, reached=0, collapsed=0, goals_met=0, money=0.0, work=0.0)
 
     # ------------------------------------------------------------------ the month
 
@@ -153,7 +160,7 @@ class EcosystemModel(mesa.Model):
         formed = 0
         if region.grants_per_call and is_call_month(month, region.call_months, region.calls):
             formed = self._call(month)
-        collapsed = 0
+        collapsed = goals_met = 0
         released_rows, released_cols, released_trust = [], [], []
         table = self.table
         live = np.array([p.index for p in self._live], dtype=np.int64)
@@ -162,7 +169,8 @@ class EcosystemModel(mesa.Model):
         facts = np.zeros((live.size, len(FACTS)))
         region_month(live, np.array([p.index for p in self._dissolved], dtype=np.int64), table.org_start,
                      table.pair_start, table.rec_start, table.formed_step, table.orgs, table.trust, table.level,
-                     table.months, table.partnerships, table.records, table.first_at_level, self.packed, self.rng,
+                     table.months, table.partnerships, table.records, table.first_at_level, self.packed, self.budgets,
+                     self.rng,
                      month, facts)
         # Added up one partnership after another, in the order they formed.
         money = float(np.cumsum(facts[:, MONEY])[-1]) if live.size else 0.0
@@ -174,12 +182,16 @@ class EcosystemModel(mesa.Model):
             before = was_active[rows]
             self._release(partnership, before, before & ~table.orgs.active[rows],
                           released_rows, released_cols, released_trust)
-            collapsed += int(not partnership.live)
+            if not partnership.live:
+                met = int(table.end_cause[partnership.index]) == GOALS_MET
+                goals_met += met
+                collapsed += not met
         if released_rows:
             self.ties.write(np.concatenate(released_rows), np.concatenate(released_cols), np.concatenate(released_trust))
         self._dissolved += [p for p in self._live if not p.live]
         self._live = [p for p in self._live if p.live]
-        self._record(month, formed=formed, reached=reached, collapsed=collapsed, money=money, work=work)
+        self._record(month, formed=formed, reached=reached, collapsed=collapsed, goals_met=goals_met, money=money,
+                     work=work)
         if self.month >= self.params.steps:
             self.running = False
 
@@ -188,19 +200,25 @@ class EcosystemModel(mesa.Model):
         params, region = self.params, self.params.ecosystem
         count = self.orgs.sector.size
         apply_draws, accept_draws, lot_draws = self.rng.random((3, count))
+        grants = formation.grants_affordable(region.grants_per_call, self.budgets[0], founding_grant_value(params))
         groups = formation.call_for_proposals(self.partnership_of < 0, self.orgs.desire, self.orgs.capacity, self.ties,
-                                    apply_draws, accept_draws, region.grants_per_call, params.organizations.count,
-                                    params.partnership.min_members, region.invite_trust, params.funding.mandated,
-                                    region.funder_priority, self.orgs.community, lot_draws)
+                                              apply_draws, accept_draws, grants, params.organizations.count,
+                                              params.partnership.min_members, region.invite_trust,
+                                              params.funding.mandated, region.funder_priority, self.orgs.community,
+                                              lot_draws)
         states = []
         for members in groups:
             rows, cols = np.meshgrid(members, members, indexing="ij")
             known, trust = self.ties.lookup(rows, cols)
             fresh = draw_trust(params, self.rng, known.shape)
             orgs = self.orgs.take(members)
+            for name in ("satisfaction", "usual_grant", "short_funding", "short_trust", "short_champion", "short_stall"):
+                getattr(orgs, name)[:] = 0.0  # what a member felt in its last partnership stays there
             orgs.active[:] = True
-            orgs.satisfaction[:] = 0.0
-            states.append(start_partnership(orgs, np.where(known, trust, fresh), params))
+            orgs.left_step[:] = NONE
+            orgs.left_reason[:] = NONE
+            states.append(start_partnership(orgs, np.where(known, trust, fresh), params, convener=0))
+            self.budgets[0] -= founding_grant_value(params)
         indices = self.table.add(states, formed_step=month - 1, rows=params.steps - (month - 1) + 1)
         for index, members, state in zip(indices, groups, states):
             start_row(self.table.rows(index)[0], state.orgs, state.pairs, state.partnerships, self.packed,
@@ -235,7 +253,8 @@ class EcosystemModel(mesa.Model):
 
     # ------------------------------------------------------------------ records
 
-    def _record(self, month: int, *, formed: int, reached: int, collapsed: int, money: float, work: float) -> None:
+    def _record(self, month: int, *, formed: int, reached: int, collapsed: int, goals_met: int, money: float,
+                work: float) -> None:
         previous = self._rows[month - 1] if month else np.zeros(len(ECOSYSTEM_COLUMNS))
         live = self._live
         outcome = float(np.mean(self.table.partnerships.outcome[[p.index for p in live]])) if live else 0.0
@@ -245,9 +264,11 @@ class EcosystemModel(mesa.Model):
         row[_COLUMN["partnerships_formed"]] = previous[_COLUMN["partnerships_formed"]] + formed
         row[_COLUMN["partnerships_at_scale"]] = previous[_COLUMN["partnerships_at_scale"]] + reached
         row[_COLUMN["partnerships_collapsed"]] = previous[_COLUMN["partnerships_collapsed"]] + collapsed
+        row[_COLUMN["partnerships_goals_met"]] = previous[_COLUMN["partnerships_goals_met"]] + goals_met
         row[_COLUMN["formed"]] = formed
         row[_COLUMN["reached_scale"]] = reached
         row[_COLUMN["collapsed"]] = collapsed
+        row[_COLUMN["goals_met"]] = goals_met
         row[_COLUMN["organizations_in_partnerships"]] = int(np.count_nonzero(self.partnership_of >= 0))
         row[_COLUMN["funding"]] = money
         row[_COLUMN["joint_work"]] = work
@@ -268,7 +289,7 @@ class EcosystemModel(mesa.Model):
             state = self.table.state(p.index)
             summary = summarize(self.scenario_name, self.params, state, p.recorder)
             summary["steps"] = self.month  # the region's months, the clock of every other month here
-            for key in ("scale_step", "collapse_step", "funding_end_step"):
+            for key in ("scale_step", "collapse_step", "funding_end_step", "end_step", "grant_end_step", "goals_met_step"):
                 if summary[key] is not None:
                     summary[key] += p.formed_step
             summary["first_step_at_level"] = {name: None if step is None else step + p.formed_step
@@ -317,7 +338,8 @@ class EcosystemModel(mesa.Model):
             "partnerships_formed": formed,
             "partnerships_reached_scale": len(scaled),
             "partnerships_collapsed": len(collapsed),
-            "partnerships_live_at_end": formed - len(collapsed),
+            "partnerships_goals_met": sum(1 for s in summaries if s["goals_met"]),
+            "partnerships_live_at_end": sum(1 for s in summaries if not s["ended"]),
             "share_reached_scale": len(scaled) / formed if formed else None,
             "share_collapsed": len(collapsed) / formed if formed else None,
             "median_months_to_scale": _median([s["scale_step"] - s["formed_step"] for s in scaled]),
@@ -329,7 +351,7 @@ class EcosystemModel(mesa.Model):
             "mean_final_community_outcome": (float(np.mean([s["final_community_outcome"] for s in summaries]))
                                              if summaries else None),
             **dollars_summary(self._rows[: self.month + 1, _COLUMN["funding"]],
-                              sum(s["grants_received"] for s in summaries), self.params.funding),
+                              float(np.sum(self.table.partnerships.committed))),
         }
 
 

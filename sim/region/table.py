@@ -16,16 +16,14 @@ import numpy as np
 
 from sim.params import LEVELS
 from sim.record import COLUMNS, Recorder
-from sim.state import NONE, OrgState, PairState, PartnershipArrays, State, partnership_arrays
-
-ORG_DTYPES = {"sector": np.int64, "community": np.bool_, "active": np.bool_}
+from sim.state import NONE, OrgState, PairState, PartnershipArrays, State, org_dtype, partnership_arrays
 
 
 class PartnershipTable:
     """The state and record of every partnership of a region, in flat arrays (see the module's docstring)."""
 
-    def __init__(self):
-        self.orgs = OrgState(*(np.zeros(0, dtype=ORG_DTYPES.get(name, np.float64)) for name in OrgState._fields))
+    def __init__(self, other_funders: int = 0):
+        self.orgs = OrgState(*(np.zeros(0, dtype=org_dtype(name)) for name in OrgState._fields))
         self.trust = np.zeros(0)
         self.level = np.zeros(0, dtype=np.int8)
         self.months = np.zeros(0, dtype=np.int32)
@@ -33,7 +31,7 @@ class PartnershipTable:
         self.org_start = np.zeros(1, dtype=np.int64)
         self.pair_start = np.zeros(1, dtype=np.int64)
         self.rec_start = np.zeros(1, dtype=np.int64)
-        self.partnerships = partnership_arrays(0)
+        self.partnerships = partnership_arrays(0, other_funders)
         self.formed_step = np.zeros(0, dtype=np.int64)
         self.first_at_level = np.zeros((0, len(LEVELS)), dtype=np.int64)
 

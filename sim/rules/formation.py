@@ -58,6 +58,13 @@ def invitees(convener: int, ties, taken: np.ndarray, desire: np.ndarray, accept_
     return known[most_trusted_first][: max(size - 1, 0)]
 
 
+def grants_affordable(grants_per_call: int, budget_left: float, grant_value: float) -> int:
+    """How many partnerships a call can fund: ``grants_per_call``, as far as the funder's budget holds whole grants."""
+    if grant_value <= 0 or not np.isfinite(budget_left):
+        return grants_per_call
+    return int(min(grants_per_call, max(budget_left, 0.0) // grant_value))
+
+
 def call_for_proposals(free: np.ndarray, desire: np.ndarray, capacity: np.ndarray, ties, apply_draws: np.ndarray,
                        accept_draws: np.ndarray, grants: int, size: int, min_members: int, invite_trust: float,
                        mandated: bool, priority: str = "capacity", community: np.ndarray | None = None,

@@ -73,16 +73,18 @@ def reach_from_engagement(engaged_voices: float, community_start: int, floor: fl
 
 @rule
 def advance(phase: int, assessment: float, evidence: float, policy: float, work: float, advocacy: float,
-            organizing: float, measurement: float, assessment_work: float, demonstration_work: float):
+            organizing: float, measurement: float, assessment_work: float, demonstration_work: float,
+            launch_pace: float):
     """Progress of the goals this month: ``(phase, assessment, evidence, policy, program_work)``.
 
     ``program_work`` is the work that reaches the community (demonstration and
-    after), the rest going to assessment or advocacy.
+    after), the rest going to assessment or advocacy. ``launch_pace`` (0..1) is the
+    share of the work that moves the assessment (:func:`sim.rules.leadership.launch_pace`).
     """
     program_work = 0.0
     boost = 1.0 + CI_BOOST * measurement
     if phase == ASSESSMENT:
-        assessment += work
+        assessment += work * launch_pace
         if assessment >= assessment_work:
             phase = DEMONSTRATION
     elif phase == DEMONSTRATION:
@@ -102,11 +104,28 @@ def advance(phase: int, assessment: float, evidence: float, policy: float, work:
 
 
 @rule
-def adoption_chance(phase: int, policy: float, policy_work: float, receptivity: float, adoption_rate: float) -> float:
-    """Monthly chance the public sector takes the innovation to scale."""
+def adoption_chance(phase: int, policy: float, policy_work: float, receptivity: float, adoption_rate: float,
+                    goodwill: float) -> float:
+    """Monthly chance the public sector takes the innovation to scale: its receptivity, dimmed by the goodwill
+    the partnership's advocacy has cost it, times how complete the policy case is."""
     if phase != ADVOCACY:
         return 0.0
-    return receptivity * adoption_rate * min(1.0, policy / policy_work)
+    return receptivity * goodwill * adoption_rate * min(1.0, policy / policy_work)
+
+
+@rule
+def backlash_chance(phase: int, advocacy: float, receptivity: float, advocacy_risk: float) -> float:
+    """Monthly chance that advocacy provokes a backlash (the goal least supported, because risky, seed 002): more
+    likely the harder a partnership pushes and the less receptive the public sector is."""
+    if phase != ADVOCACY:
+        return 0.0
+    return advocacy_risk * advocacy * (1.0 - receptivity)
+
+
+@rule
+def goodwill_after_backlash(goodwill: float, backlash_cost: float) -> float:
+    """The funders' and the public sector's goodwill toward the partnership after a backlash."""
+    return goodwill * (1.0 - backlash_cost)
 
 
 @rule
