@@ -16,7 +16,7 @@ def fmt_default(d):
         return "true" if d else "false"
     if isinstance(d, str):
         return f'"{d}"'
-    if isinstance(d, list):
+    if isinstance(d, (list, tuple)):
         return "[" + ", ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in d) + "]"
     if isinstance(d, float):
         return f"{d:,.0f}" if d.is_integer() and abs(d) >= 10_000 else f"{d:g}"

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from knockouts import KNOCKOUTS  # noqa: E402
 
-TEST_FILES = ["tests/test_mechanisms.py", "tests/test_patterns.py"]
+TEST_FILES = ["tests/test_mechanisms.py", "tests/test_patterns.py", "tests/test_roads.py"]
 
 
 def run(name: str, test: str) -> bool:

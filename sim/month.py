@@ -136,8 +136,6 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     staffed = governance.backbone_staffed(p.mode, money > 0.0, p.backbone_share)
     efficiency = governance.decision_efficiency(governance.voices_at_table(weighted_voices, p.mode),
                                                 p.deliberation_capacity, staffed)
-    convening = leadership.convening(capacity[convener], active[convener], champion, p.mode == BACKBONE, staffed)
-    full_convening = leadership.convening(capacity[convener], active[convener], True, p.mode == BACKBONE, staffed)
 
     # 3. load and time; the money split among the members
     meeting = governance.meeting_load(voices_heard, p.meeting_time, staffed)
@@ -164,6 +162,11 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
         budget[i] = own_time[i] + grants[i] / p.dollars_per_time_unit
         if active[i]:
             overload[i] = capacity_rules.overload(load[i], budget[i])
+    convener_effort = capacity_rules.effort(budget[convener], load[convener])
+    convening = leadership.convening(capacity[convener], convener_effort, active[convener], champion,
+                                     p.mode == BACKBONE, staffed)
+    full_convening = leadership.convening(capacity[convener], convener_effort, active[convener], True,
+                                          p.mode == BACKBONE, staffed)
 
     # 4. trust: who is left out of the decision; which pairs compete, which exchange commitments; kept or broken
     excluded = np.zeros(n, dtype=np.bool_)

@@ -253,9 +253,14 @@ def allocate_sectors(count: int, mix: dict[str, float]) -> np.ndarray:
     return np.repeat(np.arange(len(SECTORS)), counts)
 
 
+# Own staff time an organization can give partnership work: 0.1 units at $25k a year, this much more for every
+# tenfold budget (an assumption: a $20M agency can assign a few times the staff a $25k group can, not 800 times).
+OWN_TIME_PER_DECADE = 0.05
+
+
 def base_time_from_budget(budget: np.ndarray) -> np.ndarray:
     """Own staff time for partnership work grows with the log of the budget (0.1 units at $25k)."""
-    return 0.1 + 0.05 * np.log10(np.maximum(budget, 1.0) / 25_000.0).clip(min=0.0)
+    return 0.1 + OWN_TIME_PER_DECADE * np.log10(np.maximum(budget, 1.0) / 25_000.0).clip(min=0.0)
 
 
 def capacity_from_budget(budget: np.ndarray) -> np.ndarray:

@@ -112,6 +112,14 @@ def test_competition_raises_the_turf_organizations_guard():
     assert COMPETITION_GUARDING > 0 and min(SECTOR_TURF_GUARDING.values()) >= 0
 
 
+def test_a_liaison_who_changes_takes_some_trust_along():
+    """Staff turnover at the table: part of the trust between a member and its partners was in the person."""
+    steady = arm(**COMMITMENTS_ONLY, **{"organizations.initial_trust": 0.5})
+    churning = arm(**{**COMMITMENTS_ONLY, "leadership.liaison_turnover": 0.05}, **{"organizations.initial_trust": 0.5})
+    final = lambda r: r.timeseries["mean_trust"].iloc[-1]  # noqa: E731
+    assert paired_greater([final(r) for r in steady], [final(r) for r in churning]) < ALPHA
+
+
 def test_being_left_out_of_decisions_costs_trust_in_the_deciders():
     dominated = {"governance.mode": "lead_agency", "governance.lead_share": 0.9}
     hurt = arm(**dominated, **{"trust.exclusion_loss": 0.3})

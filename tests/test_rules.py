@@ -976,11 +976,12 @@ def test_collapse_below_min_members():
 # =========================================================================== leadership
 
 def test_convening_by_the_convener_or_a_staffed_backbone_half_without_the_champion():
-    assert leadership.convening(0.6, True, True, False, False) == 0.6
-    assert leadership.convening(0.6, True, False, False, False) == 0.3
-    assert leadership.convening(0.6, False, True, False, False) == 0.0  # the convener has left
-    assert leadership.convening(0.2, True, True, True, True) == 1.0  # a staffed backbone convenes fully
-    assert leadership.convening(0.2, True, True, True, False) == 0.0  # an unpaid backbone does not
+    assert leadership.convening(0.6, 1.0, True, True, False, False) == 0.6
+    assert_allclose(leadership.convening(0.6, 0.5, True, True, False, False), 0.3)  # stretched thin
+    assert leadership.convening(0.6, 1.0, True, False, False, False) == 0.3
+    assert leadership.convening(0.6, 1.0, False, True, False, False) == 0.0  # the convener has left
+    assert leadership.convening(0.2, 0.1, True, True, True, True) == 1.0  # a staffed backbone convenes fully
+    assert leadership.convening(0.2, 1.0, True, True, True, False) == 0.0  # an unpaid backbone does not
     assert_allclose(leadership.launch_pace(0.0), 0.5)
     assert_allclose(leadership.launch_pace(1.0), 1.0)
 

@@ -27,15 +27,15 @@ UNCONVENED_LAUNCH = 0.5
 
 
 @rule
-def convening(convener_capacity: float, convener_active: bool, champion: bool, backbone_mode: bool,
-              staffed_backbone: bool) -> float:
-    """How well the partnership is convened this month, 0..1: the convener's capacity (a staffed backbone's is
-    full; an unpaid backbone, or a convener that has left, convenes nothing), at half strength without its
-    champion."""
+def convening(convener_capacity: float, convener_effort: float, convener_active: bool, champion: bool,
+              backbone_mode: bool, staffed_backbone: bool) -> float:
+    """How well the partnership is convened this month, 0..1: the convener's capacity, at the effort it can staff
+    (a convener stretched thin convenes less; a staffed backbone convenes fully; an unpaid backbone, or a
+    convener that has left, convenes nothing), at half strength without its champion."""
     if backbone_mode:
         strength = BACKBONE_CONVENING if staffed_backbone else 0.0
     else:
-        strength = convener_capacity if convener_active else 0.0
+        strength = convener_capacity * convener_effort if convener_active else 0.0
     return strength * (1.0 if champion else VACANT_CONVENING)
 
 
