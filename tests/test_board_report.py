@@ -88,10 +88,9 @@ def test_summary_opens_with_sentences_and_keeps_internal_names_for_the_appendix(
 
 
 def test_how_runs_ended_adds_up_to_all_runs(tmp_path):
-    runs = pd.DataFrame({"reached_scale": [True, True, False, False, False],
-                         "collapsed": [True, False, True, False, False]})
+    runs = pd.DataFrame({"final_status": ["collapsed", "at scale", "sustained", "sustained", "remnant"]})
     shares = sentences.status_shares(runs)
-    assert [shares[k].successes for k, _ in sentences.STATUS] == [1, 1, 1, 2]
+    assert [shares[k].successes for k, _ in sentences.STATUS] == [1, 0, 1, 0, 2, 1]
     assert sum(s.successes for s in shares.values()) == len(runs)
 
 

@@ -106,6 +106,8 @@ def section_answers(study: Study, found: list[Answer]) -> str:
 
 
 def section_status(study: Study) -> str:
+    if "final_status" not in study.ok.columns:  # results written before runs reported one
+        return ""
     lead = (study.levers or study.knobs or [None])[0]
     if lead is None:
         groups = [("all runs", study.ok)]
@@ -117,9 +119,11 @@ def section_status(study: Study) -> str:
         header = _cap(knob_name(lead))
     return "\n".join([
         "## How runs ended", "",
-        "Each run in exactly one of four states at the end, so each row adds up to 100% (*reached scale* and "
-        "*collapsed* in the tables below overlap: a partnership can reach scale and collapse later). Share and 95% "
-        "interval.", "", sentences.status_table(groups, header), ""])
+        "Each run in exactly one state at the end, so each row adds up to 100%: it collapsed, closed with its goals "
+        "met, is at scale, is still funded (its fate not yet known), sustained with a functioning core after its grant "
+        "money ended, or is a remnant (running, but with less than half its founding members or no joint work). "
+        "(*Reached scale* and *collapsed* in the tables below overlap: a partnership can reach scale and collapse "
+        "later.) Share and 95% interval.", "", sentences.status_table(groups, header), ""])
 
 
 def section_money(study: Study) -> str:

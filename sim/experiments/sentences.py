@@ -17,28 +17,30 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments import analysis, money
+from sim.record import FINAL_STATUSES
 
 # Per-run outcomes the answers speak of, with the phrase a board reads.
 STILL_RUNNING = "still_running"
-STATUS = (  # mutually exclusive: every run is in exactly one
-    ("scaled_running", "reached scale and still running"),
-    ("scaled_collapsed", "reached scale, then collapsed"),
-    ("collapsed", "collapsed without reaching scale"),
-    ("running", "still running, not at scale"),
-)
+STATUS = tuple((status, status) for status in FINAL_STATUSES)  # mutually exclusive: every run is in exactly one
 
 
 def glossary(steps: int) -> list[tuple[str, str]]:
     return [
         ("Still running", f"the partnership had not collapsed by the last month of the run (month {steps})."),
-        ("Reached scale", "the public sector adopted the partnership's innovation (docs/ODD.md, the scale phase); a "
-                          "partnership that reached scale may still collapse later, so *reached scale* and *collapsed* "
-                          "overlap (see *How runs ended* for shares that add up to 100%)."),
-        ("Collapsed", "fewer active members remained than the partnership needs, or its members walked away; it stops "
-                      "for good."),
-        ("Sustained after the grant", f"the funding ended before month {steps} and the partnership was still running "
-                                      "at the end. Runs still funded at the end are left out of this share (censored: "
-                                      "nobody knows yet whether they would outlive their money)."),
+        ("Reached scale", "the public sector adopted the partnership's innovation and took over part of the work "
+                          "(docs/ODD.md, the scale phase); a partnership that reached scale may still collapse or "
+                          "close later, so *reached scale* overlaps with the others (see *How runs ended* for shares "
+                          "that add up to 100%)."),
+        ("Collapsed", "so many members walked away that fewer remained than the partnership needs; it stops for good. "
+                      "Why is read off the members who left before it: it failed to launch (no progress in its first "
+                      "phase), lost its champion, trust broke down, the funding ended, or it was not worth their time."),
+        ("Closed with its goals met", "a partnership at scale decided its work was done and closed: an end, but not a "
+                                      "collapse."),
+        ("Sustained after the grant", f"the grant money ended before month {steps} and the partnership was still "
+                                      "running at the end with a functioning core: at least half of its founding "
+                                      "members, still doing joint work. A *remnant* (fewer members, or no joint work) "
+                                      "does not count. Runs whose grant money still flows at the end are left out of "
+                                      "this share (censored: nobody knows yet whether they would outlive their money)."),
         ("Community outcome", "how far the community's own goal has been met, from 0 to 1."),
         ("Dollars spent", "the grant money that flowed to the partnership month by month (a collapsed partnership "
                           "receives no more)."),
@@ -176,13 +178,10 @@ def _cap(text: str) -> str:
 
 
 def status_shares(runs: pd.DataFrame) -> dict[str, Share]:
-    """How each run ended, one status per run: the four shares add up to 100%."""
-    scaled = analysis.as_binary(runs["reached_scale"]) == 1
-    collapsed = analysis.as_binary(runs["collapsed"]) == 1
-    masks = {"scaled_running": scaled & ~collapsed, "scaled_collapsed": scaled & collapsed,
-             "collapsed": ~scaled & collapsed, "running": ~scaled & ~collapsed}
+    """How each run ended, one status per run (the model's ``final_status``): the shares add up to 100%."""
+    status = runs["final_status"].astype("string")
     n = len(runs)
-    return {key: Share(int(mask.sum()), n) for key, mask in masks.items()}
+    return {key: Share(int((status == key).sum()), n) for key, _ in STATUS}
 
 
 def status_table(groups: Sequence[tuple[str, pd.DataFrame]], header_name: str) -> str:
