@@ -33,17 +33,20 @@ COMPILED = numba is not None and os.environ.get("NUMBA_DISABLE_JIT", "0") in (""
 _OPTIONS = dict(nogil=True, error_model="numpy")
 
 _PACKAGE = Path(__file__).resolve().parent
-# The modules whose functions end up compiled into the kernels.
-SOURCES = sorted([*(_PACKAGE / "rules").glob("*.py"), _PACKAGE / "jit.py", _PACKAGE / "month.py",
-                  _PACKAGE / "record.py", _PACKAGE / "packed.py", _PACKAGE / "state.py",
-                  _PACKAGE / "region" / "kernel.py"])
+# The modules whose functions or constants end up compiled into the kernels: the kernel modules (month, record,
+# region/kernel) and every sim module they import, directly or not (tests/test_jit.py checks the list is whole).
+KERNEL_MODULES = ("month.py", "record.py", "region/kernel.py")
+SOURCES = sorted([*(_PACKAGE / "rules").glob("*.py"), *(_PACKAGE / name for name in KERNEL_MODULES),
+                  *(_PACKAGE / name for name in ("jit.py", "packed.py", "state.py", "params.py", "errors.py",
+                                                 "suggest.py", "money.py"))])
 
 
 def sources_digest() -> str:
     """SHA-256 of the sources compiled into the kernels (part of every kernel's cache stamp)."""
     digest = hashlib.sha256()
     for path in SOURCES:
-        digest.update(path.name.encode())
+        name = path.relative_to(_PACKAGE).as_posix() if path.is_relative_to(_PACKAGE) else path.name
+        digest.update(name.encode())
         digest.update(path.read_bytes() if path.is_file() else b"")
     return digest.hexdigest()
 

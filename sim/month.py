@@ -22,9 +22,10 @@ Order within a month (docs/ODD.md, section 3):
 9. membership: satisfaction and what would have kept each member, members walking away; closing on success;
 10. funders: the founding funder's renewal, applications to other funders;
 
-then apply all of it; check the end of the partnership; advance the grant clocks. No value computed in a month
-is read by another computation of the same month, except the public sector's adoption and the funders'
-decisions, which see this month's progress.
+then apply all of it; check the end of the partnership; advance the grant clocks. The month's intermediate values
+(voice, the money split, load, time budgets, convening) flow forward through the steps, but no step reads another's
+new state (trust, levels, capacity, phase) before the month is applied, except the public sector's adoption and the
+funders' decisions, which see this month's progress on the goals.
 """
 
 from __future__ import annotations
@@ -125,12 +126,13 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     # 2. money: the founding grant, other funders' grants, the public budget once the innovation is adopted
     grant_money = funding.money_this_month(funded, p.monthly_amount)
     grants_flowing = 1 if funded else 0
-    months_of_grants_left = p.grant_months - ps.grant_month[k] if funded else 0
+    months_of_grants_left = funding.months_left(p.grant_months, ps.grant_month[k]) if funded else 0
     for j in range(ps.other_grant_month.shape[1]):
         if ps.other_grant_month[k, j] != NONE:
             grant_money += p.other_monthly_amount
             grants_flowing += 1
-            months_of_grants_left = max(months_of_grants_left, p.other_grant_months - ps.other_grant_month[k, j])
+            months_of_grants_left = max(months_of_grants_left,
+                                        funding.months_left(p.other_grant_months, ps.other_grant_month[k, j]))
     public = funding.public_money(at_scale, p.takeover_share, p.monthly_amount)
     money = grant_money + public
     staffed = governance.backbone_staffed(p.mode, money > 0.0, p.backbone_share)
@@ -153,13 +155,13 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
             load[i] = capacity_rules.member_load(ties, meeting, promised, reporting)
         own_time[i] = capacity_rules.time_budget(orgs.base_time[i], capacity[i], voice[i], community[i],
                                                  p.ownership_time, 0.0)
-        need[i] = max(load[i] - own_time[i], 0.0) * p.dollars_per_time_unit
+        need[i] = funding.need(load[i], own_time[i], p.dollars_per_time_unit)
     grants = funding.member_grants(p.allocation, funding.to_members(money, staffed, p.backbone_share), active,
                                    community, authority, capacity, need)
     budget = np.empty(n)
     overload = np.zeros(n)
     for i in range(n):
-        budget[i] = own_time[i] + grants[i] / p.dollars_per_time_unit
+        budget[i] = own_time[i] + funding.staff_time(grants[i], p.dollars_per_time_unit)
         if active[i]:
             overload[i] = capacity_rules.overload(load[i], budget[i])
     convener_effort = capacity_rules.effort(budget[convener], load[convener])
@@ -196,7 +198,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
                 gap = trust.commitment_gap(continuum.trust_needed(lv, p.trust_required, 0.0),
                                            continuum.turf_needed(lv, p.turf_required, 0.0), mutual_trust,
                                            continuum.willingness(trust_now[a, b], orgs.guarding[a], orgs.identity[a]))
-                keeps = happens(rng, trust.keep_probability(p.reliability, load[a] / budget[a],
+                keeps = happens(rng, trust.keep_probability(p.reliability, capacity_rules.strain(load[a], budget[a]),
                                                             trust.hedged(gap, p.same_standards)))
                 commitment[a, b] = 1 if keeps else -1
                 if keeps:
@@ -207,13 +209,12 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     loss = trust.breach_loss(p.trust_loss, p.learning_culture)
     new_trust = np.zeros((n, n))
     for i in range(n):
-        left_out = exclusion_loss if excluded[i] else 0.0
         for j in range(n):
             if i != j:
-                dominance = excess[j] / top_excess if top_excess > 0 else excess[j]
+                hit = governance.exclusion_hit(exclusion_loss, excluded[i],
+                                               governance.dominance(excess[j], top_excess))
                 new_trust[i, j] = trust.updated_trust(trust_now[i, j], commitment[j, i] > 0, commitment[j, i] < 0,
-                                                      p.trust_gain, loss, left_out * dominance, rivals[i, j],
-                                                      p.rivalry_loss)
+                                                      p.trust_gain, loss, hit, rivals[i, j], p.rivalry_loss)
                 person_left = (champion_leaves and j == convener) or new_liaison[i] or new_liaison[j]
                 if person_left and active[i] and active[j]:  # those who have left keep what they carried away
                     new_trust[i, j] = leadership.trust_after_person_left(new_trust[i, j], p.trust_in_person)
@@ -237,12 +238,12 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
                 move[i, j] = -1
                 continue
             nxt = min(lv + 1, continuum.TOP)
-            extra = (continuum.tie_time(nxt, p.time_cost, partners_possible)
-                     - continuum.tie_time(lv, p.time_cost, partners_possible))
-            if continuum.can_step_up(lv, months_at[i, j], mutual_trust, mutual_will, budget[i] - load[i],
-                                     budget[j] - load[j], continuum.months_needed(nxt, p.months_required, mandate),
+            if continuum.can_step_up(lv, months_at[i, j], mutual_trust, mutual_will,
+                                     capacity_rules.slack(budget[i], load[i]), capacity_rules.slack(budget[j], load[j]),
+                                     continuum.months_needed(nxt, p.months_required, mandate),
                                      continuum.trust_needed(nxt, p.trust_required, mandate),
-                                     continuum.turf_needed(nxt, p.turf_required, mandate), extra) \
+                                     continuum.turf_needed(nxt, p.turf_required, mandate),
+                                     continuum.extra_time(lv, p.time_cost, partners_possible)) \
                     and happens(rng, p.climb_rate):
                 move[i, j] = 1
 
@@ -252,8 +253,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
         if active[i]:
             collaborators = 0.0
             for j in range(n):
-                if level[i, j] == continuum.COLLABORATING:
-                    collaborators += capacity[j]
+                collaborators += capacity_rules.collaborator_capacity(level[i, j], capacity[j])
             new_capacity[i] = capacity_rules.updated_capacity(
                 capacity[i], orgs.capacity_start[i], collaborators, voice[i], overload[i], p.partner_gain,
                 p.learning_rate, p.overextension_loss, p.recovery, partners_possible)
@@ -281,7 +281,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
         if community[i]:
             community_start += 1
             if active[i]:
-                organizing_sum += capacity[i] * voice[i]
+                organizing_sum += phases.organizing_contribution(capacity[i], voice[i])
                 engaged_voices += voice[i]
     organizing = phases.organizing_power(organizing_sum, community_start)
     old_phase = ps.phase[k]
@@ -314,7 +314,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
         letdowns = 0
         for j in range(n):
             if level[i, j] != NO_TIE:
-                worth += p.joint_work[level[i, j]] * capacity[j]
+                worth += membership.tie_worth(level[i, j], p.joint_work, capacity[j])
             if commitment[j, i] < 0:
                 letdowns += 1
         tie_work = membership.tie_work_worth(worth, partners_possible)
@@ -324,22 +324,24 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
             stall, p.tie_value, p.voice_value, p.funding_value, p.outcome_value, p.leadership_value, p.time_value,
             p.letdown_value, p.stall_value)
         # but for each road: its usual money, no broken commitments, its convener's champion, no stall
-        usual = orgs.usual_grant[i]
+        usual = membership.usual_money(orgs.usual_grant[i], grants[i])
         with_usual_money = membership.satisfaction_now(
             tie_work, orgs.desire[i], desire_typical, community[i], ps.outcome[k], voice[i],
-            funding.dependence(max(usual, grants[i]), orgs.budget[i]), convening, load[i],
-            own_time[i] + max(usual, grants[i]) / p.dollars_per_time_unit, letdowns, partners_possible, stall,
+            funding.dependence(usual, orgs.budget[i]), convening, load[i],
+            own_time[i] + funding.staff_time(usual, p.dollars_per_time_unit), letdowns, partners_possible, stall,
             p.tie_value, p.voice_value, p.funding_value, p.outcome_value, p.leadership_value, p.time_value,
             p.letdown_value, p.stall_value)
-        orgs.short_funding[i] = membership.running_satisfaction(orgs.short_funding[i], with_usual_money - now,
-                                                                p.memory)
+        orgs.short_funding[i] = membership.running_satisfaction(
+            orgs.short_funding[i], membership.funding_shortfall(with_usual_money, now), p.memory)
         orgs.short_trust[i] = membership.running_satisfaction(
-            orgs.short_trust[i], p.letdown_value * letdowns / max(partners_possible, 1), p.memory)
+            orgs.short_trust[i], membership.letdown_cost(p.letdown_value, letdowns, partners_possible), p.memory)
         orgs.short_champion[i] = membership.running_satisfaction(
-            orgs.short_champion[i], p.leadership_value * (full_convening - convening), p.memory)
-        orgs.short_stall[i] = membership.running_satisfaction(orgs.short_stall[i], p.stall_value * stall, p.memory)
+            orgs.short_champion[i], membership.convening_shortfall(p.leadership_value, full_convening, convening),
+            p.memory)
+        orgs.short_stall[i] = membership.running_satisfaction(
+            orgs.short_stall[i], membership.stall_cost(p.stall_value, stall), p.memory)
         if grants[i] > 0.0:
-            orgs.usual_grant[i] = membership.running_satisfaction(usual, grants[i], p.memory)
+            orgs.usual_grant[i] = membership.running_satisfaction(orgs.usual_grant[i], grants[i], p.memory)
         new_satisfaction[i] = membership.running_satisfaction(orgs.satisfaction[i], now, p.memory)
         if happens(rng, membership.leave_chance(new_satisfaction[i], p.leave_rate)):
             new_active[i] = False
@@ -349,7 +351,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     closes = happens(rng, membership.close_chance(at_scale, p.close_on_success))
 
     # 10. funders: the founding funder's renewal; an application to another funder as the money runs out
-    results = funding.results_score(evidence / p.demonstration_work)
+    results = funding.results_score(phases.evidence_share(evidence, p.demonstration_work))
     renewed = happens(rng, funding.renewal_chance(
         p.renewal_rule, funded, ps.grant_month[k], p.grant_months, p.renewal_probability, results, goodwill,
         funding.affordable(budgets[0], p.grant_months, p.monthly_amount)))
@@ -429,16 +431,16 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     ps.funded[k], ps.grant_month[k] = still_funded, grant_month
     if renewed:
         ps.grants_received[k] += 1
-        budgets[0] -= p.grant_months * p.monthly_amount
-        ps.committed[k] += p.grant_months * p.monthly_amount
+        budgets[0] -= funding.grant_value(p.grant_months, p.monthly_amount)
+        ps.committed[k] += funding.grant_value(p.grant_months, p.monthly_amount)
     grants_continue = still_funded
     for j in range(ps.other_grant_month.shape[1]):
         ps.other_grant_month[k, j] = NONE if ended else funding.advance_other_grant(ps.other_grant_month[k, j],
                                                                                    p.other_grant_months)
         if awarded == j and not ended:
             ps.other_grant_month[k, j] = 0
-            budgets[1 + j] -= p.other_grant_months * p.other_monthly_amount
-            ps.committed[k] += p.other_grant_months * p.other_monthly_amount
+            budgets[1 + j] -= funding.grant_value(p.other_grant_months, p.other_monthly_amount)
+            ps.committed[k] += funding.grant_value(p.other_grant_months, p.other_monthly_amount)
             ps.funders_used[k] |= np.int64(1) << np.int64(1 + j)
         if ps.other_grant_month[k, j] != NONE:
             grants_continue = True

@@ -343,6 +343,8 @@ def format_region(summary: dict) -> str:
     months = summary.get("median_months_to_scale")
     lines.append(f"reached scale: {share(summary['partnerships_reached_scale'])}"
                  + (f", a median {months:.0f} months after forming" if months is not None else ""))
+    if summary.get("partnerships_goals_met"):
+        lines.append(f"closed with their goals met, after reaching scale: {share(summary['partnerships_goals_met'])}")
     months = summary.get("median_months_to_collapse")
     lines.append(f"collapsed: {share(summary['partnerships_collapsed'])}"
                  + (f", a median {months:.0f} months after forming" if months is not None else ""))

@@ -18,8 +18,7 @@ import pandas as pd
 from sim.jit import kernel, rule
 from sim.money import DOLLAR_KEYS, dollars_summary
 from sim.params import LEVELS, PHASES, Params, to_dict
-from sim.rules import continuum, governance
-from sim.rules import membership
+from sim.rules import continuum, governance, membership, phases
 from sim.state import NO_TIE, NONE, ROADS, State
 
 COLUMNS = (
@@ -54,6 +53,10 @@ SUMMARY_TYPES = {
     "max_level": "str", "first_step_at_level": "int", "final_active_members": "int", "final_phase": "str",
     "dollars_granted": "float", "dollars_spent": "float",
 }
+# How many founding members left for each road (members still there when the partnership ended count under its
+# cause), named by the road: "members_left_funding_ended" and so on.
+DEPARTURE_KEYS = tuple("members_left_" + road.replace(" ", "_") for road in ROADS)
+SUMMARY_TYPES.update(dict.fromkeys(DEPARTURE_KEYS, "int"))
 SUMMARY_KEYS = (
     "scenario", "seed", "steps", "params", "final_status", "reached_scale", "scale_step", "goals_met",
     "goals_met_step", "collapsed", "collapse_step", "collapse_cause", "ended", "end_step", "end_cause",
@@ -62,7 +65,7 @@ SUMMARY_KEYS = (
     "community_members_end", "grants_received",
     "funding_sources", "final_goodwill", "final_mean_trust", "final_community_outcome", "peak_community_outcome",
     "community_power_share", "initial_community_power_share", "max_level", "first_step_at_level",
-    "final_active_members", "final_phase", *DOLLAR_KEYS,
+    "final_active_members", "final_phase", *DEPARTURE_KEYS, *DOLLAR_KEYS,
 )
 
 
@@ -115,8 +118,8 @@ def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
     row[C_CAPACITY] = capacity_sum / n
     row[C_TURF] = shared_sum / pairs_possible if pairs_possible else 0.0
     row[C_PHASE] = ps.phase[k]
-    row[C_EVIDENCE] = ps.evidence[k] / p.demonstration_work
-    row[C_POLICY] = ps.policy[k] / p.policy_work
+    row[C_EVIDENCE] = phases.evidence_share(ps.evidence[k], p.demonstration_work)
+    row[C_POLICY] = phases.policy_case_share(ps.policy[k], p.policy_work)
     row[C_OUTCOME] = ps.outcome[k]
     row[C_POWER] = power_share(orgs, p)
     active = 0
@@ -206,6 +209,12 @@ def final_status(ended: bool, goals_met: bool, at_scale: bool, still_funded: boo
     return FINAL_STATUSES[4] if core else FINAL_STATUSES[5]
 
 
+def departures_by_road(left_reason: np.ndarray) -> dict:
+    """Members who left for each road (:data:`DEPARTURE_KEYS`), from each organization's reason code."""
+    counts = np.bincount(left_reason[left_reason != NONE], minlength=len(ROADS))
+    return {key: int(count) for key, count in zip(DEPARTURE_KEYS, counts)}
+
+
 def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -> dict:
     pship = state.partnership
     steps = recorder.filled - 1
@@ -265,6 +274,7 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
         "first_step_at_level": first,
         "final_active_members": members_end,
         "final_phase": PHASES[int(rows[steps, C_PHASE])],
+        **departures_by_road(state.orgs.left_reason),
         **dollars_summary(rows[: steps + 1, C_FUNDING], pship.committed),
     }
 

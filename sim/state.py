@@ -7,7 +7,10 @@ that read these arrays by index (see :mod:`sim.agents`). Pair arrays are dense
 ``NO_TIE`` once either side has left.
 
 Sector profiles are constants with their sources: a $25k grassroots group can
-sit next to a $25M provider (seed 003).
+sit next to a $25M provider (seed 003). This module draws the starting values;
+the rules that turn them into starting state (staff time and capacity from the
+budget, turf guarded, least desire, starting trust, the convener) are in
+:mod:`sim.rules.initial`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 
 from sim.jit import rule
 from sim.params import SECTORS, Params
+from sim.rules import initial
 
 NO_TIE = -1
 NONE = -1  # "not (yet)" in month, cause and grant columns
@@ -49,10 +53,6 @@ SECTOR_TURF_GUARDING = {
 }
 # The intended beneficiaries and the groups rooted among them hold the community's decision share.
 COMMUNITY_SECTORS = ("grassroots", "beneficiary")
-# How much more guarding a fully competitive, isolated-impact funding climate adds (seed 003).
-COMPETITION_GUARDING = 0.3
-# How much a full common agenda lowers guarding (seed 003).
-COMMON_AGENDA_RELIEF = 0.3
 
 
 class OrgState(NamedTuple):
@@ -253,21 +253,6 @@ def allocate_sectors(count: int, mix: dict[str, float]) -> np.ndarray:
     return np.repeat(np.arange(len(SECTORS)), counts)
 
 
-# Own staff time an organization can give partnership work: 0.1 units at $25k a year, this much more for every
-# tenfold budget (an assumption: a $20M agency can assign a few times the staff a $25k group can, not 800 times).
-OWN_TIME_PER_DECADE = 0.05
-
-
-def base_time_from_budget(budget: np.ndarray) -> np.ndarray:
-    """Own staff time for partnership work grows with the log of the budget (0.1 units at $25k)."""
-    return 0.1 + OWN_TIME_PER_DECADE * np.log10(np.maximum(budget, 1.0) / 25_000.0).clip(min=0.0)
-
-
-def capacity_from_budget(budget: np.ndarray) -> np.ndarray:
-    """Starting capacity: 0.3 at $25k, rising with the log of the budget, at most 0.9."""
-    return (0.3 + 0.12 * np.log10(np.maximum(budget, 1.0) / 25_000.0)).clip(0.05, 0.9)
-
-
 def draw_organizations(params: Params, rng: np.random.Generator, count: int, lowest_desire: float) -> OrgState:
     """Draw ``count`` organizations with the sector mix of ``params`` (budgets, pride, desire) from ``rng``.
 
@@ -279,16 +264,14 @@ def draw_organizations(params: Params, rng: np.random.Generator, count: int, low
     budget = medians * np.exp(params.organizations.size_spread * rng.standard_normal(count))
     identity = params.organizations.identity_strength * rng.random(count)
     desire = lowest_desire + (1.0 - lowest_desire) * rng.random(count)
-    competition = params.funding.competition
-    agenda = params.collective_impact.common_agenda
-    guarding = np.array([SECTOR_TURF_GUARDING[n] for n in names])
-    guarding = np.clip(guarding + COMPETITION_GUARDING * competition - COMMON_AGENDA_RELIEF * agenda, 0.0, 1.0)
-    capacity = capacity_from_budget(budget)
+    guarding = initial.turf_guarded(np.array([SECTOR_TURF_GUARDING[n] for n in names]), params.funding.competition,
+                                    params.collective_impact.common_agenda)
+    capacity = initial.starting_capacity(budget)
     return OrgState(
         sector=sector.astype(np.int64),
         community=np.isin(np.array(names), COMMUNITY_SECTORS),
         budget=budget,
-        base_time=base_time_from_budget(budget),
+        base_time=initial.own_staff_time(budget),
         capacity=capacity,
         capacity_start=capacity.copy(),
         guarding=guarding,
@@ -311,8 +294,8 @@ def draw_trust(params: Params, rng: np.random.Generator, shape, history: float =
     """Trust between organizations that have not worked together: the scenario's mean, shifted by the community's
     own ``history``, plus spread across pairs, within 0..1."""
     organizations = params.organizations
-    return np.clip(organizations.initial_trust + history + organizations.trust_spread * rng.standard_normal(shape),
-                   0.0, 1.0)
+    return initial.starting_trust(organizations.initial_trust, history, organizations.trust_spread,
+                                  rng.standard_normal(shape))
 
 
 def draw_history(params: Params, rng: np.random.Generator) -> float:
@@ -339,10 +322,7 @@ def choose_convener(orgs: OrgState, params: Params) -> int:
     """Who convenes: the lead agency under a lead agency (the largest institution), otherwise the most capable
     member (the one that would write the proposal; ties to the first). Under a backbone the backbone's staff
     convene, and this member is only its host."""
-    if params.governance.mode == "lead_agency":
-        institutional = np.where(~orgs.community, orgs.budget, -np.inf)
-        return int(np.argmax(institutional if np.isfinite(institutional).any() else orgs.budget))
-    return int(np.argmax(orgs.capacity))
+    return initial.convener(params.governance.mode == "lead_agency", orgs.community, orgs.budget, orgs.capacity)
 
 
 def start_partnership(orgs: OrgState, trust: np.ndarray, params: Params, convener: int | None = None) -> State:
@@ -367,15 +347,10 @@ def start_partnership(orgs: OrgState, trust: np.ndarray, params: Params, convene
     return State(orgs=orgs, pairs=pairs, partnerships=partnership)
 
 
-def lowest_desire(params: Params) -> float:
-    """Organizations that form a partnership on their own terms chose to (seed 001: "each organization has to
-    have the desire"); a funder's mandate brings in whoever the funder names."""
-    return 0.0 if params.funding.mandated else params.organizations.self_selection
-
-
 def initial_state(params: Params, rng: np.random.Generator) -> State:
     """Draw the starting organizations and pairs of one partnership from the model's generator."""
     count = params.organizations.count
-    orgs = draw_organizations(params, rng, count, lowest_desire(params))
+    orgs = draw_organizations(params, rng, count,
+                              initial.lowest_desire(params.funding.mandated, params.organizations.self_selection))
     history = draw_history(params, rng)
     return start_partnership(orgs, draw_trust(params, rng, (count, count), history), params)

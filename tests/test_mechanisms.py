@@ -18,7 +18,6 @@ import sim
 from sim.model import PartnershipModel
 from sim.run import resolve
 from sim.seeds import replicate_seeds
-from sim.state import COMPETITION_GUARDING, SECTOR_TURF_GUARDING, initial_state
 
 ALPHA = 0.01
 
@@ -104,12 +103,13 @@ def test_rivals_for_the_same_grant_lose_trust():
 
 
 def test_competition_raises_the_turf_organizations_guard():
-    """A rule of the initialization, restated: guarding rises by COMPETITION_GUARDING times the competition."""
-    calm, competitive = (resolve("baseline", overrides={"funding.competition": c})[1] for c in (0.0, 0.5))
-    a = initial_state(calm, np.random.default_rng(1)).orgs
-    b = initial_state(competitive, np.random.default_rng(1)).orgs
-    np.testing.assert_allclose(b.guarding - a.guarding, 0.5 * COMPETITION_GUARDING)
-    assert COMPETITION_GUARDING > 0 and min(SECTOR_TURF_GUARDING.values()) >= 0
+    """A competitive funding climate makes organizations guard more of their turf, so fewer pairs share enough of
+    it to cooperate. Rivalry's cost to trust is off, so that only the turf differs between the arms. (The effect
+    is a threshold: at competition 0.6 the added guarding mostly stays within what cooperating tolerates.)"""
+    no_rivalry = {**TRUSTING, "trust.rivalry_loss": 0.0}
+    calm = share_ever_cooperating(**no_rivalry, **{"funding.competition": 0.0})
+    competitive = share_ever_cooperating(**no_rivalry, **{"funding.competition": 1.0})
+    assert paired_greater(calm, competitive) < ALPHA
 
 
 def test_a_liaison_who_changes_takes_some_trust_along():
@@ -149,23 +149,45 @@ def test_pairs_must_spend_time_at_a_level_before_stepping_up():
     assert all(first_month(r, "coordinating") > 12 for r in slow)
 
 
+# Trusting members and a long grant: enough for pairs to climb, so that what holds them below cooperating is turf.
+TRUSTING = {"organizations.initial_trust": 0.6, "funding.grant_months": 60, "steps": 48}
+
+
+def share_ever_cooperating(**overrides):
+    """For each replicate (common seeds across calls), the share of pairs that were ever cooperating or higher."""
+    shares = []
+    for model in models(**overrides, months=0):
+        highest = model.state.pairs.level.copy()
+        while model.running:
+            model.step()
+            highest = np.maximum(highest, model.state.pairs.level)
+        upper = np.triu_indices(model.state.count, k=1)
+        shares.append(float(np.mean(highest[upper] >= 2)))
+    return shares
+
+
 def test_guarded_turf_holds_pairs_below_cooperating():
     """Pride in identity lowers the turf an organization will share; cooperating demands shared turf, so fewer
     pairs of proud organizations ever step up to it."""
-    trusting = {"organizations.initial_trust": 0.6, "funding.grant_months": 60, "steps": 48}
+    humble = share_ever_cooperating(**TRUSTING, **{"organizations.identity_strength": 0.0})
+    proud = share_ever_cooperating(**TRUSTING, **{"organizations.identity_strength": 1.0})
+    assert paired_greater(humble, proud) < ALPHA
 
-    def share_ever_cooperating(identity_strength):
-        shares = []
-        for model in models(**trusting, **{"organizations.identity_strength": identity_strength}, months=0):
-            highest = model.state.pairs.level.copy()
-            while model.running:
-                model.step()
-                highest = np.maximum(highest, model.state.pairs.level)
-            upper = np.triu_indices(model.state.count, k=1)
-            shares.append(float(np.mean(highest[upper] >= 2)))
-        return shares
 
-    assert greater(share_ever_cooperating(0.0), share_ever_cooperating(1.0)) < ALPHA
+# --------------------------------------------------------------------------- capacity (ODD 7.7)
+
+def test_collaborating_partners_build_each_others_capacity():
+    """Collaborating is enhancing each other's capacity (seed 000): a member gains capacity from the capacity of
+    its collaborating partners. The arms differ in that gain only; pairs climb fast and nobody leaves, so that
+    some pairs collaborate. The effect is small (about 0.006 of mean capacity after four years here): at the
+    defaults few pairs collaborate, and this is a weak mechanism (docs/ODD.md section 9)."""
+    climbing = {"continuum.months_required": [1, 1, 1], "continuum.trust_required": [0.1, 0.2, 0.3],
+                "continuum.turf_required": [0.0, 0.0, 0.0], "organizations.initial_trust": 0.8,
+                "funding.grant_months": 60, "steps": 48, "membership.leave_rate": 0.0}
+    mean_capacity = lambda m: float(m.state.orgs.capacity.mean())  # noqa: E731
+    gaining = [mean_capacity(m) for m in models(months=48, **climbing, **{"capacity.partner_gain": 0.02})]
+    not_gaining = [mean_capacity(m) for m in models(months=48, **climbing, **{"capacity.partner_gain": 0.0})]
+    assert paired_greater(gaining, not_gaining) < ALPHA
 
 
 # --------------------------------------------------------------------------- funding (ODD 7.2)
@@ -192,6 +214,19 @@ def test_expectations_above_resources_overextend_members_and_cost_trust():
     assert paired_greater([grant_trust(r) for r in resourced], [grant_trust(r) for r in stretched]) < ALPHA
 
 
+def test_expectations_strain_members_only_while_the_money_flows():
+    """The funder's expectations come with its money: with no grant at all, a funder's ratio of deliverables to
+    resources changes nothing, month for month; with a grant it does."""
+    def ratio_changes_the_run(grant_months, seed):
+        runs = [sim.run("baseline", seed=seed, overrides={"funding.grant_months": grant_months, "steps": 48,
+                                                           "funding.expectation_ratio": ratio}) for ratio in (1.0, 2.0)]
+        return not runs[0].timeseries.equals(runs[1].timeseries)
+
+    seeds = replicate_seeds(80, 5)
+    assert not any(ratio_changes_the_run(0, seed) for seed in seeds)
+    assert all(ratio_changes_the_run(36, seed) for seed in seeds)
+
+
 def test_a_mandate_pushes_pairs_up_faster_than_trust_allows():
     organic = arm(**{"funding.mandated": False})
     mandated = arm(**{"funding.mandated": True})
@@ -209,14 +244,14 @@ def test_members_leave_when_the_money_ends():
 # --------------------------------------------------------------------------- who joins (ODD 5, 7.8)
 
 def test_a_mandate_brings_in_members_who_would_not_have_chosen_to_partner_and_they_leave():
-    organic = models(months=24, **{"funding.mandated": False})
-    mandated = models(months=24, **{"funding.mandated": True})
+    organic = models(replicates=60, months=24, **{"funding.mandated": False})
+    mandated = models(replicates=60, months=24, **{"funding.mandated": True})
     gone = lambda m: int((~m.state.orgs.active).sum())  # noqa: E731
     assert greater([gone(m) for m in mandated], [gone(m) for m in organic]) < ALPHA
     # those who left had less desire to work with others than those who stayed
     left = np.concatenate([m.state.orgs.desire[~m.state.orgs.active] for m in mandated])
     stayed = np.concatenate([m.state.orgs.desire[m.state.orgs.active] for m in mandated])
-    assert left.size >= 5
+    assert left.size >= 20
     assert greater(stayed, left) < ALPHA
 
 

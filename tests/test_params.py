@@ -370,6 +370,14 @@ def test_scenario_names_match_directory():
     assert sim.scenario_names() == scenario_names()
 
 
+def test_every_scenario_is_listed_in_the_readme_and_the_odd():
+    root = Path(__file__).resolve().parent.parent
+    for document in ("README.md", "docs/ODD.md"):
+        text = (root / document).read_text()
+        missing = [name for name in scenario_names() if f"| `{name}` |" not in text]
+        assert not missing, f"{document} lacks a row for {missing}"
+
+
 def test_load_scenario_from_tmp_file(tmp_path):
     key = "funding.grant_months"
     value = meta(key)["low"] + 1

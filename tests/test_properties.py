@@ -278,7 +278,7 @@ def assert_money_conserved(ts, summary, params):
     grants = summary["grants_received"]
     # each renewal follows a full grant; the last grant may be cut short by a collapse or the end of the run
     assert (grants - 1) * grant_months <= months_active <= grants * grant_months
-    collapse = summary["collapse_step"]
+    collapse = summary["end_step"]  # any end stops the money: a collapse or a closure with its goals met
     if params.funding.renewal_probability == 0.0:
         expected = min(grant_months, steps, collapse if collapse is not None else steps) if amount > 0 else 0
         assert months_active == expected

@@ -24,7 +24,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sim.month import happens
 from sim.packed import BACKBONE, LEAD_AGENCY, SHARED
 from sim.params import SECTORS
-from sim.rules import capacity, continuum, funding, governance, leadership, membership, phases, trust
+from sim.rules import capacity, continuum, funding, governance, initial, leadership, membership, phases, trust
 from sim.state import allocate_sectors
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
@@ -34,7 +34,7 @@ MODES = (LEAD_AGENCY, BACKBONE, SHARED)
 
 # =========================================================================== every rule is tested
 
-RULE_MODULES = (capacity, continuum, funding, governance, membership, phases, trust)
+RULE_MODULES = (capacity, continuum, funding, governance, initial, leadership, membership, phases, trust)
 
 
 def public_rules(module):
@@ -53,6 +53,127 @@ def test_every_rule_is_called_by_a_test_in_this_file():
                if (m.__name__.rsplit(".", 1)[1], name) not in called]
     assert not missing
     assert len(list(public_rules(governance))) >= 10  # the scan itself finds the rules
+
+
+# =========================================================================== the month's small sums
+
+# Each of these names one step of arithmetic the month does between rules, so that the month only combines rules.
+
+def test_strain_and_slack_of_a_members_time():
+    assert_allclose(capacity.strain(0.75, 0.5), 1.5)
+    assert_allclose(capacity.slack(0.5, 0.2), 0.3)
+    assert_allclose(capacity.slack(0.2, 0.5), -0.3)  # over-promised: no slack, and the month cannot step up
+
+
+def test_only_a_collaborating_partner_adds_to_capacity_gain():
+    assert capacity.collaborator_capacity(capacity.COLLABORATING, 0.7) == 0.7
+    for level in range(capacity.COLLABORATING):
+        assert capacity.collaborator_capacity(level, 0.7) == 0.0
+    assert capacity.COLLABORATING == continuum.COLLABORATING
+
+
+def test_extra_time_is_the_next_levels_tie_time_less_this_levels():
+    cost = (0.0, 0.1, 0.3, 0.6)
+    assert_allclose(continuum.extra_time(0, cost, 2), 0.05)
+    assert_allclose(continuum.extra_time(2, cost, 2), 0.15)
+    assert continuum.extra_time(3, cost, 2) == 0.0  # nothing above collaborating
+
+
+def test_staff_time_need_and_grant_value():
+    assert_allclose(funding.staff_time(5000.0, 10000.0), 0.5)
+    assert_allclose(funding.need(0.8, 0.3, 10000.0), 5000.0)
+    assert funding.need(0.2, 0.3, 10000.0) == 0.0  # its own staff cover its ties
+    assert_allclose(funding.grant_value(36, 2500.0), 90000.0)
+    assert funding.months_left(36, 30) == 6
+
+
+def test_affordable_holds_exactly_one_whole_grant():
+    assert funding.affordable(90000.0, 36, 2500.0)
+    assert not funding.affordable(89999.0, 36, 2500.0)
+
+
+def test_dominance_scales_authority_above_an_equal_share_to_the_top():
+    assert_allclose(governance.dominance(0.1, 0.4), 0.25)
+    assert governance.dominance(0.4, 0.4) == 1.0
+    assert governance.dominance(0.0, 0.0) == 0.0  # nobody above an equal share: nobody dominates
+
+
+def test_exclusion_hit_only_when_left_out_and_scaled_by_dominance():
+    assert_allclose(governance.exclusion_hit(0.2, True, 0.5), 0.1)
+    assert governance.exclusion_hit(0.2, False, 1.0) == 0.0
+    assert governance.exclusion_hit(0.2, True, 0.0) == 0.0  # left out by equals: no decider to blame
+
+
+def test_evidence_and_policy_case_shares():
+    assert_allclose(phases.evidence_share(3.0, 4.0), 0.75)
+    assert_allclose(phases.evidence_share(6.0, 4.0), 1.5)  # beyond the demonstration; results_score clips it
+    assert_allclose(phases.policy_case_share(1.0, 4.0), 0.25)
+
+
+def test_organizing_contribution_is_capacity_used_with_say():
+    assert_allclose(phases.organizing_contribution(0.5, 0.4), 0.2)
+    assert phases.organizing_contribution(0.9, 0.0) == 0.0  # capacity without a say organizes nothing
+
+
+def test_tie_worth_is_the_levels_joint_work_times_partner_capacity():
+    work = (0.0, 0.1, 0.4, 1.0)
+    assert_allclose(membership.tie_worth(2, work, 0.5), 0.2)
+    assert membership.tie_worth(0, work, 1.0) == 0.0
+
+
+def test_letdown_and_stall_costs():
+    assert_allclose(membership.letdown_cost(0.3, 2, 4), 0.15)
+    assert_allclose(membership.letdown_cost(0.3, 1, 0), 0.3)  # no possible partner: counted as one
+    assert_allclose(membership.stall_cost(0.4, 0.5), 0.2)
+
+
+def test_convening_shortfall_is_the_champions_worth():
+    assert_allclose(membership.convening_shortfall(0.2, 0.6, 0.1), 0.1)
+    assert membership.convening_shortfall(0.2, 0.6, 0.6) == 0.0
+
+
+def test_usual_money_and_funding_shortfall():
+    assert membership.usual_money(0.3, 0.0) == 0.3  # the grant ended: the member misses its usual money
+    assert membership.usual_money(0.3, 0.5) == 0.5  # it receives more than usual: no shortfall to count
+    assert_allclose(membership.funding_shortfall(0.5, 0.2), 0.3)
+    assert membership.funding_shortfall(0.2, 0.5) == 0.0
+
+
+# =========================================================================== how organizations start (initial)
+
+def test_own_staff_time_and_capacity_at_the_reference_budget_and_tenfold():
+    budgets = np.array([25_000.0, 250_000.0, 25_000_000.0, 1_000.0])
+    assert_allclose(initial.own_staff_time(budgets), [0.1, 0.1 + initial.OWN_TIME_PER_DECADE,
+                                                      0.1 + 3 * initial.OWN_TIME_PER_DECADE, 0.1])
+    assert_allclose(initial.starting_capacity(budgets), [0.3, 0.42, 0.66, 0.3 + 0.12 * np.log10(0.04)])
+    assert initial.starting_capacity(np.array([1e12]))[0] == 0.9
+    assert initial.starting_capacity(np.array([1.0]))[0] == 0.05
+
+
+def test_turf_guarded_rises_with_competition_and_falls_with_a_common_agenda():
+    habit = np.array([0.1, 0.4, 0.9])
+    assert_allclose(initial.turf_guarded(habit, 0.0, 0.0), habit)
+    assert_allclose(initial.turf_guarded(habit, 0.5, 0.0), [0.25, 0.55, 1.0])  # 0.9 + 0.15 clipped to 1
+    assert_allclose(initial.turf_guarded(habit, 0.0, 1.0), [0.0, 0.1, 0.6])  # 0.1 - 0.3 clipped to 0
+
+
+def test_lowest_desire_only_without_a_mandate():
+    assert initial.lowest_desire(False, 0.4) == 0.4
+    assert initial.lowest_desire(True, 0.4) == 0.0
+
+
+def test_starting_trust_is_mean_plus_history_plus_spread_clipped():
+    noise = np.array([0.0, 1.0, -1.0, 10.0, -10.0])
+    assert_allclose(initial.starting_trust(0.3, 0.1, 0.2, noise), [0.4, 0.6, 0.2, 1.0, 0.0])
+
+
+def test_convener_is_the_largest_institution_under_a_lead_agency_else_the_most_capable():
+    community = np.array([True, False, False, True])
+    budget = np.array([9e6, 1e6, 3e6, 5e5])
+    capacity = np.array([0.2, 0.8, 0.5, 0.8])
+    assert initial.convener(True, community, budget, capacity) == 2
+    assert initial.convener(False, community, budget, capacity) == 1  # ties go to the first
+    assert initial.convener(True, np.ones(4, dtype=bool), budget, capacity) == 0  # no institution: the largest
 
 
 # =========================================================================== happens

@@ -4,7 +4,9 @@ scenario's run changes or fails.
 The check runs uncompiled (``NUMBA_DISABLE_JIT=1``), where replacing a function in its module reaches every
 caller; ``tests/test_jit.py`` shows that the compiled kernels give the same bytes as those very functions
 uncompiled, so what holds here holds for the default, compiled runs too. A rule whose result no scenario notices
-would be a copy nobody runs, or a mechanism that does nothing.
+would be a copy nobody runs, or a mechanism that does nothing. The changes keep values in range (a level one step
+down, a share moved part of the way, or a long way, toward another value), and a run the change breaks does not
+count as noticing it.
 """
 
 from __future__ import annotations
@@ -38,15 +40,18 @@ def fingerprint(name):
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
-def perturbed(value):
+def perturbed(value, variant):
+    """``value`` changed but kept in range: variant 0 moves it part of the way, variant 1 a long way."""
     if isinstance(value, (bool, np.bool_)):
         return not value
-    if isinstance(value, (int, np.integer)):
-        return value + 1
+    if isinstance(value, (int, np.integer)):  # counts, codes and levels: one step, down where it can go down
+        return value - 1 if value > 0 else value + 1
     if isinstance(value, (float, np.floating)):
-        return 0.5 * value + 0.25
+        if variant == 0:
+            return 0.5 * value + 0.25
+        return 0.0 if value != 0.0 else 0.25
     if isinstance(value, tuple):
-        return tuple(perturbed(v) for v in value)
+        return tuple(perturbed(v, variant) for v in value)
     if isinstance(value, np.ndarray):  # the same values in the other order, or a different one
         return value[::-1].copy() if value.size > 1 else perturbed_elements(value)
     if isinstance(value, list):
@@ -58,25 +63,39 @@ def perturbed_elements(array):
     return array + 1 if array.dtype.kind in "iuf" else array
 
 
-def wrapper(function):
+def wrapper(function, variant):
     def changed(*args, **kwargs):
-        return perturbed(function(*args, **kwargs))
+        return perturbed(function(*args, **kwargs), variant)
     return changed
 
 
+def first_to_notice(module, name, function):
+    """The first scenario whose run differs with the rule perturbed (not counting runs the change breaks), and
+    the first scenario the change broke."""
+    broke = None
+    for variant in (0, 1):
+        setattr(module, name, wrapper(function, variant))
+        try:
+            for scenario in SCENARIOS:
+                print_ = fingerprint(scenario)
+                if print_.startswith("error: "):
+                    broke = broke or f"{scenario} ({print_[7:]})"
+                elif print_ != reference[scenario]:
+                    return scenario, broke
+        finally:
+            setattr(module, name, function)
+    return None, broke
+
+
 reference = {name: fingerprint(name) for name in SCENARIOS}
-noticed = {}
+noticed, broken = {}, {}
 for info in pkgutil.iter_modules(sim.rules.__path__):
     module = importlib.import_module(f"sim.rules.{info.name}")
     for name, function in inspect.getmembers(module, inspect.isfunction):
         if name.startswith("_") or function.__module__ != module.__name__:
             continue
-        setattr(module, name, wrapper(function))
-        try:
-            noticed[f"{info.name}.{name}"] = next((s for s in SCENARIOS if fingerprint(s) != reference[s]), None)
-        finally:
-            setattr(module, name, function)
-json.dump(noticed, sys.stdout)
+        noticed[f"{info.name}.{name}"], broken[f"{info.name}.{name}"] = first_to_notice(module, name, function)
+json.dump({"noticed": noticed, "broken": broken}, sys.stdout)
 '''
 
 
@@ -84,7 +103,9 @@ def test_changing_any_rule_changes_some_shipped_scenario():
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "NUMBA_DISABLE_JIT": "1"}, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
-    noticed = json.loads(done.stdout)
-    assert len(noticed) >= 40, sorted(noticed)  # every rule module was searched
-    unnoticed = sorted(name for name, scenario in noticed.items() if scenario is None)
-    assert not unnoticed, f"rules whose result no shipped scenario notices: {unnoticed}"
+    found = json.loads(done.stdout)
+    noticed = found["noticed"]
+    assert len(noticed) >= 60, sorted(noticed)  # every rule module was searched
+    # noticed by a run that differs, not by one the change breaks: a rule only an error reveals is read, not used
+    unnoticed = {name: found["broken"][name] for name, scenario in noticed.items() if scenario is None}
+    assert not unnoticed, f"rules whose result no shipped scenario's run reflects (and what the change broke): {unnoticed}"

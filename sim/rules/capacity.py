@@ -18,6 +18,7 @@ from __future__ import annotations
 from sim.jit import rule
 
 CAPACITY_MIN, CAPACITY_MAX = 0.01, 1.0
+COLLABORATING = 3  # sim.rules.continuum.COLLABORATING (rules of one module do not import another's constants)
 
 
 @rule
@@ -45,6 +46,25 @@ def member_load(tie_time: float, meeting: float, promised: float, reporting: flo
 def overload(load: float, budget: float) -> float:
     """Relative overload: how far the load exceeds the time budget (0 when it fits)."""
     return max(load / budget - 1.0, 0.0)
+
+
+@rule
+def strain(load: float, budget: float) -> float:
+    """What a member has promised over the time it has to deliver it (above 1: over-promised)."""
+    return load / budget
+
+
+@rule
+def slack(budget: float, load: float) -> float:
+    """Time a member has to spare for a heavier tie."""
+    return budget - load
+
+
+@rule
+def collaborator_capacity(partner_level: int, partner_capacity: float) -> float:
+    """What a partner adds to a member's capacity gain: its capacity if the pair collaborates (enhancing each
+    other's capacity, 000), nothing otherwise."""
+    return partner_capacity if partner_level == COLLABORATING else 0.0
 
 
 @rule

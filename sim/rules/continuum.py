@@ -78,6 +78,13 @@ def tie_time(level: int, time_cost: tuple, partners_possible: int) -> float:
 
 
 @rule
+def extra_time(level: int, time_cost: tuple, partners_possible: int) -> float:
+    """Staff time a tie at ``level`` would cost each side more at the next level up (0 at the top)."""
+    above = min(level + 1, TOP)
+    return tie_time(above, time_cost, partners_possible) - tie_time(level, time_cost, partners_possible)
+
+
+@rule
 def can_step_up(level: int, months_at_level: int, mutual_trust: float, mutual_willingness: float,
                 slack_i: float, slack_j: float, months_next: float, trust_next: float, turf_next: float,
                 extra_time: float) -> bool:

@@ -30,6 +30,30 @@ MONTHS_A_YEAR = 12.0
 
 
 @rule
+def staff_time(dollars: float, dollars_per_time_unit: float) -> float:
+    """Staff time (time units a month) that grant dollars buy."""
+    return dollars / dollars_per_time_unit
+
+
+@rule
+def need(load: float, own_time: float, dollars_per_time_unit: float) -> float:
+    """Dollars of staff time a member's ties ask beyond its own staff time (what community_first pays first)."""
+    return max(load - own_time, 0.0) * dollars_per_time_unit
+
+
+@rule
+def grant_value(grant_months: float, monthly_amount: float) -> float:
+    """Dollars of one grant, whole: what a funder commits when it awards or renews it."""
+    return grant_months * monthly_amount
+
+
+@rule
+def months_left(grant_months: int, grant_month: int) -> int:
+    """Months a running grant still pays, this one included."""
+    return grant_months - grant_month
+
+
+@rule
 def results_score(evidence_share: float) -> float:
     """What a funder sees of a partnership's results, 0..1: the share of a demonstration's evidence it has gathered."""
     return min(max(evidence_share, 0.0), 1.0)
@@ -50,7 +74,7 @@ def renewal_chance(rule_code: int, funded: bool, grant_month: int, grant_months:
 @rule
 def affordable(budget_left: float, grant_months: float, monthly_amount: float) -> bool:
     """Whether a funder's remaining budget holds one more whole grant."""
-    return budget_left >= grant_months * monthly_amount
+    return budget_left >= grant_value(grant_months, monthly_amount)
 
 
 @rule

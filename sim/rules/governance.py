@@ -172,6 +172,20 @@ def authority_excess(authority: float, n_active: int) -> float:
 
 
 @rule
+def dominance(excess: float, top_excess: float) -> float:
+    """How much a member is one of the deciders, 0..1: its authority above an equal share, scaled so the top is 1
+    (all 0 if nobody holds more than an equal share)."""
+    return excess / top_excess if top_excess > 0 else excess
+
+
+@rule
+def exclusion_hit(trust_loss: float, excluded: bool, dominance: float) -> float:
+    """Share of its trust in a decider that a member left out of the decision loses: the loss times how much the
+    other is one of the deciders (0 if it was not left out)."""
+    return trust_loss * dominance if excluded else 0.0
+
+
+@rule
 def community_power_share(held_power: float, other_power: float) -> float:
     """The community's share of decision power, where power is authority used with capacity."""
     total = held_power + other_power  # summed this way the share cannot round above 1

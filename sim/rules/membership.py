@@ -41,6 +41,13 @@ def typical_desire(self_selection: float) -> float:
 
 
 @rule
+def tie_worth(level: int, joint_work: tuple, partner_capacity: float) -> float:
+    """What one tie gives a member: the joint work its level yields (without the mutually-reinforcing boost)
+    times the partner's capacity."""
+    return joint_work[level] * partner_capacity
+
+
+@rule
 def tie_work_worth(work_at_levels_times_capacity: float, partners_possible: int) -> float:
     """What an organization's ties give it: the raw joint work of each tie times the partner's capacity, per
     possible partner."""
@@ -74,8 +81,39 @@ def satisfaction_now(tie_work: float, desire: float, typical_desire: float, is_c
     per_budget = max(budget, 1e-9)
     return (intrinsic * (tie_value * tie_work + outcome_value * stake * outcome) + voice_value * voice
             + funding_value * dependence + leadership_value * convening
-            - time_value * load / per_budget - letdown_value * letdowns / max(partners_possible, 1)
-            - stall_value * stall)
+            - time_value * load / per_budget - letdown_cost(letdown_value, letdowns, partners_possible)
+            - stall_cost(stall_value, stall))
+
+
+@rule
+def letdown_cost(letdown_value: float, letdowns: int, partners_possible: int) -> float:
+    """What the commitments partners broke to a member this month cost it (per possible partner)."""
+    return letdown_value * letdowns / max(partners_possible, 1)
+
+
+@rule
+def stall_cost(stall_value: float, stall: float) -> float:
+    """What the sight of no progress costs a member this month."""
+    return stall_value * stall
+
+
+@rule
+def convening_shortfall(leadership_value: float, full_convening: float, convening: float) -> float:
+    """What a convener without its champion costs a member this month, against the same convener with it."""
+    return leadership_value * (full_convening - convening)
+
+
+@rule
+def usual_money(usual_grant: float, grant: float) -> float:
+    """The money a member would have received this month but for the end of its grants: its usual grant, or what
+    it does receive if that is more."""
+    return max(usual_grant, grant)
+
+
+@rule
+def funding_shortfall(with_usual_money: float, now: float) -> float:
+    """How much higher a member's satisfaction would have been with its usual money (never below 0)."""
+    return max(with_usual_money - now, 0.0)
 
 
 @rule

@@ -50,6 +50,25 @@ def joint_work(pair_work_sum: float, tied_pairs: int, pairs_possible: int, effic
 
 
 @rule
+def evidence_share(evidence: float, demonstration_work: float) -> float:
+    """The evidence gathered as a share of what a demonstration needs (beyond 1 after it)."""
+    return evidence / demonstration_work
+
+
+@rule
+def policy_case_share(policy: float, policy_work: float) -> float:
+    """The policy case built as a share of a full case."""
+    return policy / policy_work
+
+
+@rule
+def organizing_contribution(capacity: float, voice: float) -> float:
+    """What one active community organization adds to the community's organizing power: its capacity used with
+    its say."""
+    return capacity * voice
+
+
+@rule
 def organizing_power(community_capacity_voice: float, community_start: int) -> float:
     """Community organizing power, 0..1: the capacity times voice of the community's own active organizations,
     over the number it started with."""
@@ -110,7 +129,7 @@ def adoption_chance(phase: int, policy: float, policy_work: float, receptivity: 
     the partnership's advocacy has cost it, times how complete the policy case is."""
     if phase != ADVOCACY:
         return 0.0
-    return receptivity * goodwill * adoption_rate * min(1.0, policy / policy_work)
+    return receptivity * goodwill * adoption_rate * min(1.0, policy_case_share(policy, policy_work))
 
 
 @rule
