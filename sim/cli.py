@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -139,12 +140,14 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
+    try:  # Ctrl-C while the parser is built, before interrupts_raise is in place, is one line too
+        parser = build_parser()
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # usage errors (already printed), --help, --version
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+    except KeyboardInterrupt:
+        return _interrupted(signal.SIGINT)
     with interrupts_raise():
         return _dispatch(args)
 

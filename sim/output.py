@@ -26,6 +26,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from sim import atomic  # noqa: E402
 from sim.params import LEVELS, PHASES  # noqa: E402
+from sim.record import DEPARTURE_KEYS, STATUS_MEANING  # noqa: E402
 from sim.run import RunResult  # noqa: E402
 
 TIMESERIES = "timeseries.csv"
@@ -57,13 +58,20 @@ def format_summary(summary: dict) -> str:
     if "partnerships_formed" in summary:
         return format_region(summary)
     lines = [f"scenario {summary.get('scenario')}, seed {summary.get('seed')}, {summary.get('steps')} months"]
+    status = summary.get("final_status")
+    if status:
+        lines.append(f"final status: {status} ({STATUS_MEANING[status]})")
+    if summary.get("members_start") is not None:
+        lines.append(_members_line(summary))
 
     if summary.get("reached_scale"):
         lines.append(f"reached scale in {_month(summary.get('scale_step'))} (the public sector adopted the innovation)")
     else:
         lines.append("did not reach scale")
 
-    if summary.get("collapsed"):
+    if summary.get("goals_met"):
+        lines.append(f"closed with its goals met in {_month(summary.get('goals_met_step'))}")
+    elif summary.get("collapsed"):
         cause = summary.get("collapse_cause")
         lines.append(f"collapsed in {_month(summary.get('collapse_step'))}" + (f": {cause}" if cause else ""))
     else:
@@ -82,7 +90,9 @@ def format_summary(summary: dict) -> str:
         else:
             verdict = "yes" if sustained else "no"
             after = summary.get("months_active_after_funding")
-            if after is not None:
+            if summary.get("goals_met"):
+                verdict += " (it closed with its goals met)"
+            elif after is not None:
                 verdict += f", active {after} months after"
         lines.append(f"grant ended in {_month(ended)}{grants_text}; sustained after funding: {verdict}")
 
@@ -95,6 +105,18 @@ def format_summary(summary: dict) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def _members_line(summary: dict) -> str:
+    """Members at the start, at the grant's end and at the end, and the roads the ones who left took."""
+    at_grant_end = summary.get("members_at_grant_end")
+    line = f"members: {summary.get('members_start')} at the start"
+    if at_grant_end is not None:
+        line += f", {at_grant_end} when the founding grant ended"
+    line += f", {summary.get('members_end')} at the end"
+    roads = [(key.removeprefix("members_left_").replace("_", " "), summary.get(key) or 0) for key in DEPARTURE_KEYS]
+    left = [f"{road} {count}" for road, count in roads if count]
+    return line + (f"; why they left (those still in at an end count under its cause): {', '.join(left)}" if left else "")
 
 
 def _number(value: Any) -> str:

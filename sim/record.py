@@ -39,6 +39,20 @@ INTEGER_COLUMNS = {"step", "active_members", "commitments_kept", "commitments_br
 BOOLEAN_COLUMNS = {"funded", "champion"}
 # How a run stands at its end: one of these, exclusively (summarize says which).
 FINAL_STATUSES = ("collapsed", "closed with its goals met", "at scale", "still funded", "sustained", "remnant")
+# What each status means, in plain words (the printed summary, the reports' glossary and the README use these).
+STATUS_MEANING = {
+    "collapsed": "so many members walked away that too few remained; it stopped for good before its goals were met",
+    "closed with its goals met": "the public sector took its innovation to scale and the partnership then decided "
+                                 "its work was done and closed: an end, but not a collapse",
+    "at scale": "the public sector adopted its innovation and carries part of the work; the partnership is still "
+                "running",
+    "still funded": "still running with grant money flowing at the end of the run, so whether it would outlive its "
+                    "money is not yet known",
+    "sustained": "still running after its grant money ended, with a functioning core: at least core_share (half, by "
+                 "default) of its founding members still in and still doing joint work",
+    "remnant": "still running after its grant money ended, but only as a remnant: fewer than core_share of its "
+               "founding members, or no joint work",
+}
 # The type of each summary value that is a single number, flag or label (None allowed where the value may be missing),
 # for tables of many runs (sim.experiments.store); "first_step_at_level" is a month per level.
 SUMMARY_TYPES = {

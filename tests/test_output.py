@@ -10,6 +10,7 @@ import pytest
 
 import sim
 from sim import output
+from sim.record import DEPARTURE_KEYS, FINAL_STATUSES, STATUS_MEANING
 
 STEPS = 24
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -160,7 +161,9 @@ def _summary(**changes) -> dict:
         "collapsed": False, "collapse_step": None, "collapse_cause": None, "funding_end_step": 36,
         "sustained_after_funding": True, "months_active_after_funding": 84, "grants_received": 1,
         "final_mean_trust": 0.612, "final_community_outcome": 0.25, "community_power_share": 0.3,
-        "max_level": "collaborating", "final_active_members": 9,
+        "max_level": "collaborating", "final_active_members": 9, "final_status": "sustained",
+        "members_start": 12, "members_at_grant_end": 11, "members_end": 9, "goals_met": False,
+        **dict.fromkeys(DEPARTURE_KEYS, 0), "members_left_funding_ended": 2, "members_left_trust_broke_down": 1,
     }
     base.update(changes)
     return base
@@ -169,8 +172,9 @@ def _summary(**changes) -> dict:
 def test_format_summary_of_real_run(result):
     text = output.format_summary(result.summary)
     lines = text.splitlines()
-    assert 5 <= len(lines) <= 8
+    assert 7 <= len(lines) <= 9
     assert "baseline" in lines[0] and "seed 3" in lines[0]
+    assert lines[1].startswith(f"final status: {result.summary['final_status']} (")
 
 
 def test_format_summary_scale_and_active():
@@ -181,7 +185,31 @@ def test_format_summary_scale_and_active():
     assert "sustained after funding: yes" in text
     assert "collaborating" in text
     assert "0.61" in text and "0.25" in text and "0.30" in text
-    assert 5 <= len(text.splitlines()) <= 8
+    assert 7 <= len(text.splitlines()) <= 9
+
+
+def test_format_summary_says_what_the_status_means_and_who_left_why():
+    text = output.format_summary(_summary())
+    assert f"final status: sustained ({STATUS_MEANING['sustained']})" in text
+    assert "members: 12 at the start, 11 when the founding grant ended, 9 at the end" in text
+    assert "trust broke down 1, funding ended 2" in text
+    assert "failed to launch" not in text  # roads nobody took are not listed
+
+
+def test_format_summary_goals_met_is_an_end_but_not_a_collapse():
+    text = output.format_summary(_summary(goals_met=True, goals_met_step=70, reached_scale=True, scale_step=50,
+                                          final_status="closed with its goals met", sustained_after_funding=False,
+                                          final_active_members=0, members_end=0))
+    assert "closed with its goals met in month 70" in text
+    assert "sustained after funding: no (it closed with its goals met)" in text
+    assert "collapsed" not in text and "still active" not in text
+
+
+def test_every_final_status_has_a_plain_meaning():
+    assert set(STATUS_MEANING) == set(FINAL_STATUSES)
+    assert all(len(meaning) > 40 for meaning in STATUS_MEANING.values())
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert all(f"- **{status}**: {meaning}." in readme for status, meaning in STATUS_MEANING.items())
 
 
 def test_format_summary_collapse():

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments import analysis, money
-from sim.record import FINAL_STATUSES
+from sim.record import FINAL_STATUSES, STATUS_MEANING
 
 # Per-run outcomes the answers speak of, with the phrase a board reads.
 STILL_RUNNING = "still_running"
@@ -41,6 +41,8 @@ def glossary(steps: int) -> list[tuple[str, str]]:
                                       "members, still doing joint work. A *remnant* (fewer members, or no joint work) "
                                       "does not count. Runs whose grant money still flows at the end are left out of "
                                       "this share (censored: nobody knows yet whether they would outlive their money)."),
+        ("How runs ended", "every run is in exactly one final status: "
+                           + "; ".join(f"*{status}*: {meaning}" for status, meaning in STATUS_MEANING.items()) + "."),
         ("Community outcome", "how far the community's own goal has been met, from 0 to 1."),
         ("Dollars spent", "the grant money that flowed to the partnership month by month (a collapsed partnership "
                           "receives no more)."),
