@@ -157,7 +157,7 @@ def bench_region(s: Settings) -> list[Figure]:
 
     builds = []
     params = region_params(REGION_COUNT)
-    for repeat in range(1 if s.quick else 3):
+    for repeat in range(1 if s.quick else 5):
         gc.collect()
         start = time.perf_counter()
         model = EcosystemModel(params, rng=repeat)

@@ -25,6 +25,7 @@ if sys.path and sys.path[0] and __name__ == "__main__":
     del sys.path[0]
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
@@ -117,7 +118,8 @@ def warm(args) -> dict:
     out["region_month"] = statistics.median(times[len(times) // 2:])
     params = region_params(REGION_COUNT)
     builds = []
-    for repeat in range(1 if args.quick else 3):
+    for repeat in range(1 if args.quick else 7):
+        gc.collect()
         start = time.perf_counter()
         model = ecosystem_model()(params, rng=repeat)
         builds.append(time.perf_counter() - start)
