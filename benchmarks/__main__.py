@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 import time
@@ -34,6 +35,19 @@ def compare_checkout(option: str | None) -> tuple[Path | None, str]:
     return tree.resolve(), ""
 
 
+def wait_for_load(limit: float, longest: float) -> str:
+    """Wait until the 1-minute load average is at most ``limit`` (at most ``longest`` seconds); what happened."""
+    start = time.perf_counter()
+    load = os.getloadavg()[0]
+    while load > limit and time.perf_counter() - start < longest:
+        time.sleep(10)
+        load = os.getloadavg()[0]
+    waited = time.perf_counter() - start
+    if load > limit:
+        return f"waited {waited:.0f} s for a load of at most {limit:g}; still {load:.2f}"
+    return f"waited {waited:.0f} s for a load of at most {limit:g}" if waited >= 1 else ""
+
+
 def parse(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
@@ -53,6 +67,11 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--compare-with", metavar="DIR", default=None,
                         help="the checkout to measure side by side with this one (`compare`: old vs new), with its own "
                              f".venv if it has one; default {DEFAULT_COMPARE} if it exists; '' skips")
+    parser.add_argument("--wait-load", type=float, default=None, metavar="LOAD",
+                        help="before each benchmark, wait (up to --wait-max seconds) until the 1-minute load average is "
+                             "at most LOAD (this process's own work counts in it: about 1 while a benchmark runs)")
+    parser.add_argument("--wait-max", type=float, default=600.0, metavar="SECONDS",
+                        help="the longest wait for --wait-load before each benchmark (default 600)")
     args = parser.parse_args(argv)
     names = [n.strip() for item in args.only for n in item.split(",") if n.strip()]
     unknown = [n for n in names if n not in BENCHMARKS]
@@ -82,13 +101,23 @@ def main(argv=None) -> int:
     failed = []
     for name in args.names:
         print(f"\n[{name}]", flush=True)
+        if args.wait_load is not None:
+            waited = wait_for_load(args.wait_load, args.wait_max)
+            if waited:
+                print(f"  ({waited})", flush=True)
+                settings.notes.append(f"Before `{name}`: {waited}.")
         t = time.perf_counter()
+        load_before = os.getloadavg()[0]
         try:
             got = BENCHES[name](settings)
         except Exception as error:  # noqa: BLE001 - one broken benchmark must not lose the others
             traceback.print_exc()
             got = [Figure(name, f"{name} benchmark", f"failed: {type(error).__name__}: {error}")]
             failed.append(name)
+        load_after = os.getloadavg()[0]
+        for figure in got:  # each figure with the machine's load while its benchmark ran
+            figure.how = (figure.how + "; " if figure.how else "") + (
+                f"load {load_before:.2f} -> {load_after:.2f} over `{name}`")
         print_figures(got)
         print(f"  ({time.perf_counter() - t:.1f} s)", flush=True)
         figures += got

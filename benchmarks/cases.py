@@ -272,15 +272,18 @@ def bench_profile(s: Settings) -> list[Figure]:
 
     for seed in (101, 102, 103):
         typical_run(TYPICAL_COUNT, seed)  # warm
-    profiler = cProfile.Profile()
-    profiler.enable()
-    typical_run(TYPICAL_COUNT, 1).summary
-    profiler.disable()
-    stats = pstats.Stats(profiler)
+    profiles = []
+    for _ in range(5):  # the same run profiled five times; the least disturbed (shortest) one is shown
+        profiler = cProfile.Profile()
+        profiler.enable()
+        typical_run(TYPICAL_COUNT, 1).summary
+        profiler.disable()
+        profiles.append(pstats.Stats(profiler))
+    stats = min(profiles, key=lambda p: p.total_tt)
     total = stats.total_tt
     rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:8]
     lines = ["", f"### Profile: one typical run ({TYPICAL_COUNT} organizations, {TYPICAL_STEPS} months); cProfile, "
-             "top 8 by self time", "",
+             "top 8 by self time (the shortest of five profiles of the same run)", "",
              f"Total {total * 1e3:.1f} ms under the profiler (its overhead inflates the many small Python calls of the "
              "set-up; the compiled months are one call).", "",
              "| function | calls | self ms | share |", "|---|---:|---:|---:|"]
