@@ -81,18 +81,18 @@ def fmt_bytes(n: float) -> str:
 
 # --------------------------------------------------------------------------- parameters
 
-def params_for(count: int, scenario: str = "baseline"):
-    """The scenario's parameters with ``organizations.count = count``, and the validation error if the cap
-    rejects it (then the parameters are built with ``dataclasses.replace``, bypassing validation)."""
+def params_for(count: int, scenario: str = "baseline", steps: int | None = None):
+    """The scenario's parameters with ``organizations.count = count`` (and ``steps``), and whether the cap on
+    ``organizations.count`` rejected it (then the parameters are built with ``dataclasses.replace``, bypassing
+    validation)."""
     from sim.errors import ScenarioError
     from sim.run import resolve
 
     try:
-        return resolve(scenario, overrides={"organizations.count": count})[1], None
-    except ScenarioError as error:
-        base = resolve(scenario)[1]
-        bypassed = dataclasses.replace(base, organizations=dataclasses.replace(base.organizations, count=count))
-        return bypassed, str(error)
+        return resolve(scenario, steps=steps, overrides={"organizations.count": count})[1], False
+    except ScenarioError:
+        base = resolve(scenario, steps=steps)[1]
+        return dataclasses.replace(base, organizations=dataclasses.replace(base.organizations, count=count)), True
 
 
 # --------------------------------------------------------------------------- child processes

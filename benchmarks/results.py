@@ -14,8 +14,10 @@ HEADER = f"""# Benchmark results
 Written by `make bench` (`python -m benchmarks`; options: `python -m benchmarks --help`). One section per run,
 newest first; earlier runs are kept so that a regression shows. Every figure of a section was measured in that one
 run, after warm-ups, as the median of repeats (the column "how measured" says how many). Targets: GitHub issue 4,
-section 3. Timings on a shared machine are noisy: compare ratios within a section, and absolute figures only
-between sections from the same machine under a similar load (the load average is given).
+section 3, and issue 9, item 5 (since issue 9 the month is one compiled implementation: the figures of the
+earlier numpy, numba and reference kernels are gone; `compare` measures the previous commit side by side).
+Timings on a shared machine are noisy: compare ratios within a section, and absolute figures only between
+sections from the same machine under a similar load (the load average is given).
 
 {MARKER}
 """
