@@ -22,6 +22,7 @@ from typing import Iterator, Sequence
 import sim
 from sim import atomic
 from sim.errors import ScenarioError
+from sim.extras import MissingExtra, require
 from sim.interrupts import exit_status, ignore_interrupts, interrupts_raise, signal_name, signal_of
 from sim.scenarios import OVERRIDE_SOURCE, parse_set, read_toml, scenario_names, scenario_path
 
@@ -160,7 +161,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         for mistake in getattr(error, "errors", [error])[:-1]:
             _fail(str(mistake))
         return _fail(str(getattr(error, "errors", [error])[-1]))
-    except CliError as error:
+    except (CliError, MissingExtra) as error:
         return _fail(str(error))
     except KeyboardInterrupt as interrupt:
         return _interrupted(signal_of(interrupt))
@@ -357,10 +358,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise CliError(f"--port: {args.port} is out of range (an integer from 1 to 65535)")
-    try:
-        from sim.classroom.app import ServeError, serve  # solara and Mesa's visualization only when serving
-    except ImportError as error:
-        raise CliError(f"cannot serve the page: {error} (install partnersim with its dependencies)") from None
+    require("partnersim app", "app")
+    from sim.classroom.app import ServeError, serve  # solara and Mesa's visualization only when serving
     try:
         return serve(args.host, args.port)
     except ServeError as error:
@@ -368,6 +367,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_lesson(args: argparse.Namespace) -> int:
+    require("partnersim lesson", "app")
     from sim.classroom.lesson import UnknownLesson, get_lesson
     from sim.classroom.lesson_files import write_lesson
 

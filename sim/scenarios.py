@@ -70,6 +70,9 @@ class TomlTooLarge(ValueError):
         self.key, self.problem, self.allowed = key, problem, allowed
         super().__init__(f"{key}: {problem}" if key else problem)
 
+    def __reduce__(self):
+        return type(self), (self.key, self.problem, self.allowed)
+
 
 def parse_toml(text: str) -> dict:
     """``tomllib.loads`` within bounds: raises ``TOMLDecodeError`` for bad syntax, :class:`TomlTooLarge` for a
