@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from benchmarks import BENCHMARKS
 from benchmarks.cases import BENCHES, Settings
-from benchmarks.common import GB, Figure, git_state, machine
+from benchmarks.common import Figure, git_state, machine
 from benchmarks.results import RESULTS, prepend, print_figures, section
 
 

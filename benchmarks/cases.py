@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import GB, MB, Figure, fmt_bytes, fmt_seconds, params_for, run_child, time_repeats
+from benchmarks.common import MB, Figure, fmt_bytes, fmt_seconds, params_for, run_child, time_repeats
 
 # Bytes per pair of the dense layout (sim/state.py, sim/draws.py).
 PAIR_STATE_BYTES = 8 + 1 + 4   # trust float64, level int8, months_at_level int32
@@ -440,7 +440,7 @@ def profile_run(kernel: str | None) -> list[str]:
     rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:10]
     lines = [f"Total {total * 1e3:.0f} ms under the profiler (its overhead inflates many small Python calls).", "",
              "| function | calls | self ms | share |", "|---|---:|---:|---:|"]
-    for func, (cc, nc, tt, ct, callers) in rows:
+    for func, (_cc, nc, tt, _ct, _callers) in rows:
         lines.append(f"| `{_short_name(func)}` | {nc} | {tt * 1e3:.1f} | {tt / total:.0%} |")
     parts = {"step (advance)": [("step.py", "advance"), ("fast.py", "advance_fast")],
              "Recorder.record": [("record.py", "record")], "StepDraws.sample": [("draws.py", "sample")],

@@ -90,6 +90,15 @@ def build_parser() -> Parser:
     listing = commands.add_parser("scenarios", help="list the scenarios with their descriptions", allow_abbrev=False)
     listing.set_defaults(handler=cmd_scenarios)
 
+    params = commands.add_parser("params", help="list every parameter: default, range, unit, meaning and source",
+                                 allow_abbrev=False,
+                                 description="List every parameter (or those of one SECTION) as a scenario file would hold "
+                                             "it: each key with its default, under its meaning, what is allowed, its unit "
+                                             "and its source. The listing is valid TOML.")
+    params.add_argument("section", nargs="?", metavar="SECTION",
+                        help="one section, e.g. funding or organizations.sector_mix (top: the keys outside any section)")
+    params.set_defaults(handler=cmd_params)
+
     validate = commands.add_parser("validate", help="check a scenario file without running it", allow_abbrev=False)
     validate.add_argument("file", metavar="FILE", help="a scenario TOML file (or a scenario name)")
     validate.set_defaults(handler=cmd_validate)
@@ -302,6 +311,13 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         description = data.get("description", "")
         description = _one_line(description) if isinstance(description, str) else ""
         print(f"{name:<{width}}  {description or '(no description)'}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    from sim.reference import listing
+
+    sys.stdout.write(listing(args.section))
     return 0
 
 

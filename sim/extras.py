@@ -32,5 +32,9 @@ class MissingExtra(ImportError):
 def require(feature: str, extra: str) -> None:
     """Raise :class:`MissingExtra` unless every module of ``extra`` can be imported."""
     for module in EXTRAS[extra]:
-        if importlib.util.find_spec(module) is None:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # a broken install, or a module blocked in sys.modules
+            found = False
+        if not found:
             raise MissingExtra(feature, extra, module)

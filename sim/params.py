@@ -446,7 +446,6 @@ def _build(cls, data: Any, source: str, prefix: str, errors: list | None = None,
             continue
         key = f"{prefix}.{name}" if prefix else name
         tp = hints[name]
-        meta = fields[name].metadata
         try:
             if dataclasses.is_dataclass(tp):
                 values[name] = _build(tp, value, source, key, errors, root)
@@ -495,7 +494,7 @@ def _check_consistency(params: Params, source: str) -> None:
         errors.append(ScenarioError(source, "governance.power_sharing",
                                     f"{governance.power_sharing!r} sets community_decision_share to {preset}, not "
                                     f"{governance.community_decision_share}",
-                                    f"the preset's share, or power_sharing = \"custom\" with any share"))
+                                    "the preset's share, or power_sharing = \"custom\" with any share"))
     continuum = params.continuum
     if any(b < a for a, b in zip(continuum.trust_required, continuum.trust_required[1:])):
         errors.append(ScenarioError(source, "continuum.trust_required", f"{continuum.trust_required} must not decrease up the continuum",
