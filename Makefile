@@ -2,7 +2,8 @@
 #
 #   make demo     set up .venv, run the baseline and empowerment scenarios and a region, then reduced
 #                 grant-timeline and betterment-vs-empowerment studies with their reports
-#   make test     set up .venv, then run pytest
+#   make test     set up .venv (partnersim with every extra: '.[dev]'), lint with ruff, then run pytest
+#   make lint     only the lint (ruff check)
 #   make bench    run benchmarks (when a benchmarks/ package exists); not part of `make test`.
 #                 A full run prepends a section to benchmarks/RESULTS.md; a smoke run:
 #                 `make bench BENCH_ARGS=--quick`, one benchmark: `make bench BENCH_ARGS="--only step"`
@@ -24,7 +25,7 @@ PIP_FLAGS   ?= -q
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
-.PHONY: all setup venv demo test bench clean
+.PHONY: all setup venv demo test lint bench clean
 
 all: test
 
@@ -47,8 +48,13 @@ venv:
 setup: venv
 	@$(MAKE) --no-print-directory $(STAMP)
 
+# The CFF 1.2 schema that tests/test_packaging.py checks CITATION.cff against ships inside cffconvert's wheel;
+# the wheel is only downloaded (cffconvert's own dependencies conflict with the app's), and the test reads it.
+CFF_WHEELS := $(VENV)/cff-schema
+
 $(STAMP): pyproject.toml | venv
-	"$(VENV_PY)" -m pip install $(PIP_FLAGS) -e '.[test]'
+	"$(VENV_PY)" -m pip install $(PIP_FLAGS) -e '.[dev]'
+	"$(VENV_PY)" -m pip download $(PIP_FLAGS) --no-deps --dest "$(CFF_WHEELS)" 'cffconvert==2.0.0'
 	@touch "$@"
 
 demo: setup
@@ -56,16 +62,20 @@ demo: setup
 	"$(VENV)/bin/partnersim" run empowerment --out results/demo-empowerment
 	"$(VENV)/bin/partnersim" run region --out results/demo-region
 	rm -rf results/demo_grant_timeline results/demo_betterment_vs_empowerment
-	"$(VENV)/bin/partnersim" sweep experiments/demo_grant_timeline.toml --workers 2 --out results/demo_grant_timeline
+	"$(VENV)/bin/partnersim" sweep demo_grant_timeline --workers 2 --out results/demo_grant_timeline
 	"$(VENV)/bin/partnersim" report results/demo_grant_timeline
-	"$(VENV)/bin/partnersim" sweep experiments/demo_betterment_vs_empowerment.toml --workers 2 --out results/demo_betterment_vs_empowerment
+	"$(VENV)/bin/partnersim" sweep demo_betterment_vs_empowerment --workers 2 --out results/demo_betterment_vs_empowerment
 	"$(VENV)/bin/partnersim" report results/demo_betterment_vs_empowerment
 	@echo
 	@echo "Figures: results/demo/figures/, results/demo-empowerment/figures/, results/demo-region/figures/,"
 	@echo "         results/demo_grant_timeline/report/ and results/demo_betterment_vs_empowerment/report/ (summary.md and PNGs)"
 
-test: setup
+test: setup lint
 	"$(VENV_PY)" -m pytest $(PYTEST_ARGS)
+
+# Lint (pyproject.toml's [tool.ruff]); part of `make test`.
+lint: setup
+	"$(VENV)/bin/ruff" check .
 
 bench:
 	@if [ -d benchmarks ]; then \

@@ -8,13 +8,11 @@ The last line of stdout is a JSON object.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import resource
 import sys
 import time
-import tracemalloc
 
 
 def _status_bytes(key: str) -> float | None:

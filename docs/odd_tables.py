@@ -4,7 +4,8 @@ Every `<!-- params: KEY ... -->` ... `<!-- /params -->` block is rewritten with 
 named key. Fails if a parameter is missing from the tables or named twice.
 Usage: PYTHONPATH=. python docs/odd_tables.py [docs/ODD.md]
 """
-import re, sys
+import re
+import sys
 from pathlib import Path
 import sim.params as P
 

@@ -8,7 +8,6 @@ the step stays vectorized.
 from __future__ import annotations
 
 import mesa
-import numpy as np
 
 from sim.params import LEVELS, SECTORS
 

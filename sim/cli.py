@@ -23,6 +23,7 @@ from typing import Iterator, Sequence
 import sim
 from sim import atomic
 from sim.errors import ScenarioError
+from sim.extras import MissingExtra, require
 from sim.interrupts import exit_status, ignore_interrupts, interrupts_raise, signal_name, signal_of
 from sim.scenarios import OVERRIDE_SOURCE, parse_set, read_toml, scenario_names, scenario_path
 
@@ -89,6 +90,15 @@ def build_parser() -> Parser:
 
     listing = commands.add_parser("scenarios", help="list the scenarios with their descriptions", allow_abbrev=False)
     listing.set_defaults(handler=cmd_scenarios)
+
+    params = commands.add_parser("params", help="list every parameter: default, range, unit, meaning and source",
+                                 allow_abbrev=False,
+                                 description="List every parameter (or those of one SECTION) as a scenario file would hold "
+                                             "it: each key with its default, under its meaning, what is allowed, its unit "
+                                             "and its source. The listing is valid TOML.")
+    params.add_argument("section", nargs="?", metavar="SECTION",
+                        help="one section, e.g. funding or organizations.sector_mix (top: the keys outside any section)")
+    params.set_defaults(handler=cmd_params)
 
     validate = commands.add_parser("validate", help="check a scenario file without running it", allow_abbrev=False)
     validate.add_argument("file", metavar="FILE", help="a scenario TOML file (or a scenario name)")
@@ -163,7 +173,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         for mistake in getattr(error, "errors", [error])[:-1]:
             _fail(str(mistake))
         return _fail(str(getattr(error, "errors", [error])[-1]))
-    except CliError as error:
+    except (CliError, MissingExtra) as error:
         return _fail(str(error))
     except KeyboardInterrupt as interrupt:
         return _interrupted(signal_of(interrupt))
@@ -307,6 +317,13 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_params(args: argparse.Namespace) -> int:
+    from sim.reference import listing
+
+    sys.stdout.write(listing(args.section))
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     params = sim.load_scenario(args.file)
     if params.ecosystem.organizations:
@@ -360,10 +377,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise CliError(f"--port: {args.port} is out of range (an integer from 1 to 65535)")
-    try:
-        from sim.classroom.app import ServeError, serve  # solara and Mesa's visualization only when serving
-    except ImportError as error:
-        raise CliError(f"cannot serve the page: {error} (install partnersim with its dependencies)") from None
+    require("partnersim app", "app")
+    from sim.classroom.app import ServeError, serve  # solara and Mesa's visualization only when serving
     try:
         return serve(args.host, args.port)
     except ServeError as error:
@@ -371,6 +386,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_lesson(args: argparse.Namespace) -> int:
+    require("partnersim lesson", "app")
     from sim.classroom.lesson import UnknownLesson, get_lesson
     from sim.classroom.lesson_files import write_lesson
 

@@ -2,7 +2,10 @@
 
 Every invalid scenario, override or flag raises :class:`ScenarioError`. Its
 message is a single line naming the file, the key and what is allowed; the
-command line prints exactly that line and exits with status 2.
+command line prints exactly that line and exits with status 2. Both classes
+pickle to themselves (``__reduce__``), so that bad input met in a worker process
+(a sweep's pool, ``mesa.batch_run``, a Dask worker) reaches the parent as the
+same one line rather than breaking the pool.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ class ScenarioError(ValueError):
             line += f"; allowed: {allowed}"
         super().__init__(" ".join(line.splitlines()))
 
+    def __reduce__(self):
+        # The default rebuilds from ``args`` (the message alone), which does not fit ``__init__``.
+        return type(self), (self.source, self.key, self.problem, self.allowed)
+
 
 class ScenarioErrors(ScenarioError):
     """Several mistakes in one input, all found at once; reads as the first, and ``errors`` holds every one.
@@ -34,6 +41,9 @@ class ScenarioErrors(ScenarioError):
         super().__init__(first.source, first.key, first.problem, first.allowed)
         self.errors = list(errors)
         self.args = ("\n".join(str(error) for error in self.errors),)
+
+    def __reduce__(self):
+        return type(self), (self.errors,)
 
 
 def raise_all(errors: list[ScenarioError]) -> None:

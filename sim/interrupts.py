@@ -24,6 +24,9 @@ class Interrupted(KeyboardInterrupt):
         self.signum = int(signum)
         super().__init__(signal_name(signum))
 
+    def __reduce__(self):
+        return type(self), (self.signum,)
+
 
 def signal_name(signum: int) -> str:
     try:

@@ -4,7 +4,11 @@ Parameters form a tree of frozen dataclasses, one per section of a scenario
 file. Each field carries its allowed range (or choices), a one-line meaning
 and the source it comes from, so that validation, ``docs/ODD.md`` and the
 command line all read the same table. Unknown keys, wrong types and values
-out of range raise :class:`sim.errors.ScenarioError`.
+out of range raise :class:`sim.errors.ScenarioError`, whether the parameters come
+from a file (:func:`from_dict`) or are built directly (``Params(steps=0)``,
+``dataclasses.replace``): every section checks its values when it is built, with
+the same ranges and messages (:func:`_validate_on_build`). Parameters are frozen,
+hold tuples rather than lists, and are hashable.
 
 Policy levers (what a funder or a partnership chooses: ``funding``,
 ``governance``, ``partnership.advocacy``) and the uncertain world (initial
@@ -14,7 +18,9 @@ the experiment layer can vary them apart.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
@@ -440,22 +446,37 @@ def _build(cls, data: Any, source: str, prefix: str, errors: list | None = None,
             continue
         key = f"{prefix}.{name}" if prefix else name
         tp = hints[name]
-        meta = fields[name].metadata
         try:
             if dataclasses.is_dataclass(tp):
                 values[name] = _build(tp, value, source, key, errors, root)
-            elif tp is tuple:
-                if not isinstance(value, (list, tuple)) or len(value) != meta["length"]:
-                    raise ScenarioError(source, key, f"expected a list of {meta['length']} numbers, got {value!r}", _allowed(meta, tp))
-                element_type = int if all(isinstance(x, int) and not isinstance(x, bool) for x in fields[name].default) else float
-                values[name] = tuple(_coerce_scalar(x, element_type, meta, source, key) for x in value)
             else:
-                values[name] = _coerce_scalar(value, tp, meta, source, key)
+                values[name] = _coerce_value(value, tp, fields[name], source, key)
         except ScenarioError as error:
             errors.append(error)
     if len(errors) > found:
         return _raised_or_none(errors, found, collect)
-    return cls(**values)
+    # Each value is checked already; building the section checks only how they agree, and blames ``source``.
+    tokens = _SOURCE.set(source), _VALUES_CHECKED.set(True)
+    try:
+        return cls(**values)
+    finally:
+        _SOURCE.reset(tokens[0])
+        _VALUES_CHECKED.reset(tokens[1])
+
+
+def _element_type(f: dataclasses.Field) -> type:
+    """The type of a list parameter's elements: integers if its default holds only integers, else numbers."""
+    return int if all(isinstance(x, int) and not isinstance(x, bool) for x in f.default) else float
+
+
+def _coerce_value(value, tp, f: dataclasses.Field, source: str, key: str):
+    """One parameter's value, checked against its field and coerced (a list to a tuple, an integer to a float)."""
+    meta = f.metadata
+    if tp is tuple:
+        if not isinstance(value, (list, tuple)) or len(value) != meta["length"]:
+            raise ScenarioError(source, key, f"expected a list of {meta['length']} numbers, got {value!r}", _allowed(meta, tp))
+        return tuple(_coerce_scalar(x, _element_type(f), meta, source, key) for x in value)
+    return _coerce_scalar(value, tp, meta, source, key)
 
 
 def _raised_or_none(errors: list, found: int, collect: bool):
@@ -467,6 +488,13 @@ def _raised_or_none(errors: list, found: int, collect: bool):
 def _check_consistency(params: Params, source: str) -> None:
     """Raise every inconsistency between parameters at once (one :class:`ScenarioError` or :class:`ScenarioErrors`)."""
     errors = []
+    governance = params.governance
+    preset = POWER_SHARING_PRESETS.get(governance.power_sharing)
+    if preset is not None and governance.community_decision_share != preset:
+        errors.append(ScenarioError(source, "governance.power_sharing",
+                                    f"{governance.power_sharing!r} sets community_decision_share to {preset}, not "
+                                    f"{governance.community_decision_share}",
+                                    "the preset's share, or power_sharing = \"custom\" with any share"))
     continuum = params.continuum
     if any(b < a for a, b in zip(continuum.trust_required, continuum.trust_required[1:])):
         errors.append(ScenarioError(source, "continuum.trust_required", f"{continuum.trust_required} must not decrease up the continuum",
@@ -503,9 +531,8 @@ def from_dict(data: dict, source: str = "<scenario>") -> Params:
     except ScenarioError as error:  # a bad preset is one mistake among the others
         errors.append(error)
         data = {**data, "governance": {k: v for k, v in data["governance"].items() if k != "power_sharing"}}
-    params = _build(Params, data, source, "", errors)
+    params = _build(Params, data, source, "", errors)  # Params checks its consistency as it is built
     raise_all(errors)
-    _check_consistency(params, source)
     return params
 
 
@@ -544,3 +571,98 @@ def describe(cls=Params, prefix: str = ""):
         default = f.default_factory() if f.default is dataclasses.MISSING else f.default
         meta = f.metadata
         yield key, default, _allowed(meta, tp), meta.get("unit", ""), meta.get("doc", ""), meta.get("source", "")
+
+
+# --------------------------------------------------------------------------- validation whenever parameters are built
+
+# The source a mistake found while parameters are built is blamed on: "Params" when they are built directly,
+# the file or "--set" when from_dict builds them.
+_SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("partnersim_params_source", default="Params")
+# True while from_dict builds a section from values it has just checked one by one (no need to check them twice).
+_VALUES_CHECKED: contextvars.ContextVar[bool] = contextvars.ContextVar("partnersim_params_values_checked", default=False)
+
+
+def _sections(cls=Params, prefix: str = "") -> dict:
+    """Every parameter class of the tree with its dotted prefix: ``{Params: "", Funding: "funding", ...}``."""
+    found = {cls: prefix}
+    hints = get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if dataclasses.is_dataclass(hints[f.name]):
+            found.update(_sections(hints[f.name], f"{prefix}.{f.name}" if prefix else f.name))
+    return found
+
+
+def _check_built(section, prefix: str) -> None:
+    """Check every value of a section just built, as :func:`from_dict` does, and coerce it in place (lists to
+    tuples, integers to floats); raise every mistake at once. ``Params`` also checks its consistency."""
+    source = _SOURCE.get()
+    errors = []
+    for f, tp, key, element in () if _VALUES_CHECKED.get() else _checked_fields(type(section), prefix):
+        value = getattr(section, f.name)
+        if element is _SECTION:
+            if type(value) is not tp:
+                errors.append(ScenarioError(source, key, f"expected {tp.__name__}, got {type(value).__name__}",
+                                            f"a sim.params.{tp.__name__}"))
+            continue
+        if _plainly_valid(value, tp, f.metadata, element):
+            continue
+        try:
+            coerced = _coerce_value(value, tp, f, source, key)
+        except ScenarioError as error:
+            errors.append(error)
+            continue
+        if coerced is not value:
+            object.__setattr__(section, f.name, coerced)  # frozen: this is still part of building it
+    raise_all(errors)
+    if isinstance(section, Params):
+        _check_consistency(section, source)
+
+
+def _plainly_valid(value, tp, meta, element=None) -> bool:
+    """True for a value of exactly the field's type within its range or choices (a tuple: of ``element``s), the
+    common case, checked without building the words of an error (which :func:`_coerce_value` does for every value)."""
+    if type(value) is not tp:
+        return False
+    if tp is float:
+        if not math.isfinite(value):
+            return False
+    elif tp is str:
+        return not meta["choices"] or value in meta["choices"]
+    elif tp is tuple:
+        return len(value) == meta["length"] and all(_plainly_valid(x, element, meta) for x in value)
+    elif tp is not int:
+        return tp is bool
+    low, high = meta["low"], meta["high"]
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+_SECTION = object()  # marks a field that is a section of its own
+
+
+@functools.cache
+def _checked_fields(cls, prefix: str) -> tuple:
+    """``(field, type, dotted key, element type of a tuple or _SECTION)`` of each field of ``cls`` (cached: resolving the
+    annotations is slow)."""
+    hints = get_type_hints(cls)
+    return tuple((f, tp, f"{prefix}.{f.name}" if prefix else f.name,
+                  _SECTION if dataclasses.is_dataclass(tp) else _element_type(f) if tp is tuple else None)
+                 for f in dataclasses.fields(cls) for tp in (hints[f.name],))
+
+
+def _validate_on_build(cls, prefix: str) -> None:
+    """Make ``cls`` check its values whenever it is built (its constructor, ``dataclasses.replace``); unpickling
+    and copying do not build, they restore what was already checked. Done by wrapping the generated
+    ``__init__`` rather than a ``__post_init__`` in each class, so that every section, however many are
+    added, is covered."""
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        _check_built(self, prefix)
+
+    cls.__init__ = __init__
+
+
+for _cls, _prefix in _sections().items():
+    _validate_on_build(_cls, _prefix)

@@ -1,7 +1,7 @@
 """Finding and loading scenario files, and applying ``--set`` overrides.
 
-A scenario is a TOML file in ``scenarios/`` (or any path) whose keys mirror
-:class:`sim.params.Params`. It must carry a ``description``. Overrides are
+A scenario is a TOML file shipped with the package (``sim/data/scenarios/``, read
+through :mod:`sim.bundled`) or any path, whose keys mirror :class:`sim.params.Params`. It must carry a ``description``. Overrides are
 dotted keys (``funding.grant_months``) applied on top of the file before
 validation; the file is validated first on its own so that an error is blamed
 on the right source.
@@ -12,38 +12,41 @@ from __future__ import annotations
 import copy
 import dataclasses
 import tomllib
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from sim import bundled
 from sim.errors import ScenarioError, raise_all
 from sim.params import Params, from_dict
 from sim.suggest import did_you_mean
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 OVERRIDE_SOURCE = "--set"
 
 
-def scenario_path(name_or_path: str | Path) -> Path:
-    """The file for a scenario name (``baseline``) or a path (``my.toml``)."""
+def scenario_path(name_or_path: str | Path) -> Path | Traversable:
+    """The file for a shipped scenario's name (``baseline``) or a path (``my.toml``)."""
     text = str(name_or_path)
     candidate = Path(text)
     if candidate.suffix == ".toml" or candidate.parent != Path("."):
         if not candidate.is_file():
             raise ScenarioError(text, "", "no such scenario file", "a TOML file path or one of: " + ", ".join(scenario_names()))
         return candidate
-    named = SCENARIO_DIR / f"{text}.toml"
-    if not named.is_file():
+    named = bundled.find(bundled.SCENARIOS, text)
+    if named is None:
         raise ScenarioError(text, "", "no such scenario", ", ".join(scenario_names()) or "a TOML file path")
     return named
 
 
 def scenario_names() -> list[str]:
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    """The names of the scenarios shipped with the package."""
+    return bundled.names(bundled.SCENARIOS)
 
 
-def read_toml(path: Path) -> dict:
+def read_toml(path: str | Path | Traversable) -> dict:
+    """A TOML file (a path, or a file shipped in the package) within the bounds of :func:`parse_toml`."""
     try:
-        text = Path(path).read_bytes().decode("utf-8")
+        text = (path if isinstance(path, Traversable) else Path(path)).read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         raise ScenarioError(str(path), "", f"malformed TOML ({error})", "UTF-8 text in TOML syntax") from None
     except OSError as error:
@@ -69,6 +72,9 @@ class TomlTooLarge(ValueError):
     def __init__(self, key: str, problem: str, allowed: str):
         self.key, self.problem, self.allowed = key, problem, allowed
         super().__init__(f"{key}: {problem}" if key else problem)
+
+    def __reduce__(self):
+        return type(self), (self.key, self.problem, self.allowed)
 
 
 def parse_toml(text: str) -> dict:

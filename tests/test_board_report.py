@@ -13,7 +13,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
 
 from sim.experiments import money, sentences  # noqa: E402
 from sim.experiments.report import _grant_ends, _with_group, draw_outcomes, groups_of, load_study, plot_phase  # noqa: E402

@@ -32,7 +32,6 @@ import pytest
 
 from sim.cli import main
 from sim.experiments import execute, load_spec, run_sweep, store
-from sim.experiments.store import StudyError
 from sim.seeds import replicate_seeds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -18,11 +18,11 @@ from numpy.testing import assert_allclose
 import sim
 from sim import params as P
 from sim.errors import ScenarioError
-from sim.scenarios import (OVERRIDE_SOURCE, SCENARIO_DIR, apply_overrides, load_scenario, parse_set,
+from sim.scenarios import (OVERRIDE_SOURCE, apply_overrides, load_scenario, parse_set,
                            scenario_names, with_overrides)
 
 SOURCE = "my-source.toml"
-SCENARIO_FILES = sorted(SCENARIO_DIR.glob("*.toml"))
+SCENARIO_FILES = sorted((Path(sim.__file__).parent / "data" / "scenarios").glob("*.toml"))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -338,7 +338,7 @@ def test_describe_covers_every_leaf_with_a_doc():
     keys = [row[0] for row in rows]
     assert keys == leaf_keys()
     assert len(set(keys)) == len(keys)
-    for key, value, allowed, unit, doc, source in rows:
+    for key, value, allowed, _unit, doc, _source in rows:
         assert isinstance(doc, str) and doc.strip(), key
         assert isinstance(allowed, str) and allowed.strip(), key
         assert value == _get(P.Params(), key), key

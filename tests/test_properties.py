@@ -655,7 +655,7 @@ def test_agents_are_mesa_agents_reading_the_arrays():
     assert len(model.agents) == params.organizations.count
     assert sorted(agent.index for agent in model.agents) == list(range(params.organizations.count))
     assert len({agent.unique_id for agent in model.agents}) == params.organizations.count
-    for month in range(params.steps + 1):
+    for _month in range(params.steps + 1):
         orgs = model.state.orgs
         for agent in model.agents:
             assert isinstance(agent, (Organization, mesa.Agent))

@@ -25,7 +25,8 @@ from sim.experiments import execute, store
 from sim.seeds import replicate_seeds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO_ROOT / "experiments" / "example_small.toml"
+STUDIES = REPO_ROOT / "sim" / "data" / "studies"
+EXAMPLE = STUDIES / "example_small.toml"
 FINAL_LINE = re.compile(r"^(\d+) runs done, (\d+) failed in [\d.]+ s -> (.+)$")
 
 HEADER = """\
@@ -519,7 +520,7 @@ def test_parent_memory_does_not_grow_with_runs(tmp_path):
 
 def test_cli_sweep_example(tmp_path):
     out = tmp_path / "example"
-    done = subprocess.run([sys.executable, "-m", "sim", "sweep", "experiments/example_small.toml", "--out", str(out), "--workers", "2"],
+    done = subprocess.run([sys.executable, "-m", "sim", "sweep", "example_small", "--out", str(out), "--workers", "2"],
                           cwd=REPO_ROOT, env=python_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     match = FINAL_LINE.match(done.stdout.strip())
@@ -530,10 +531,10 @@ def test_cli_sweep_example(tmp_path):
     assert (out / "timeseries.parquet").is_file()
 
 
-@pytest.mark.parametrize("study", sorted(p.name for p in (Path(__file__).resolve().parent.parent / "experiments").glob("*.toml")))
+@pytest.mark.parametrize("study", sorted(p.name for p in STUDIES.glob("*.toml")))
 def test_the_size_check_counts_the_points_the_design_builds(study):
     """The size check counts design points without building the design; it must count what is built."""
     from sim.experiments.design import build_design, planned_points
 
-    spec = load_spec(Path(__file__).resolve().parent.parent / "experiments" / study)
+    spec = load_spec(STUDIES / study)
     assert planned_points(spec) == build_design(spec).n_points

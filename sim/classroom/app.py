@@ -361,7 +361,7 @@ def Page():
 
 
 @solara.component
-def Layout(children=[]):
+def Layout(children=[]):  # noqa: B006 - solara's signature for a layout; the list is never changed
     """The page alone: no framework app bar, drawer, tabs or banner (they hid content on a projector)."""
     return solara.Column(children=children, style={"padding": "0", "gap": "0"})
 

@@ -36,6 +36,7 @@ import pyarrow as pa
 
 import sim
 from sim.errors import ScenarioError
+from sim.extras import require
 from sim import lifeline
 from sim.experiments import store as store_mod
 from sim.experiments.design import Design, build_design, check_size, planned_points
@@ -58,6 +59,9 @@ class SweepInterrupted(KeyboardInterrupt):
     def __init__(self, out_dir: Path, done: int, total: int, signum: int = signal.SIGINT):
         self.out_dir, self.done, self.total, self.signum = Path(out_dir), done, total, int(signum)
         super().__init__(f"{done} of {total} runs saved in {out_dir}")
+
+    def __reduce__(self):
+        return type(self), (self.out_dir, self.done, self.total, self.signum)
 
 
 class SweepAborted(RuntimeError):
@@ -510,6 +514,9 @@ def _run_locked(spec: Spec, design: Design, store: store_mod.Store, runner: Runn
     except store_mod.StudyError:
         stopped("stopped")
         raise
+    except ScenarioError:  # bad input a worker met (pickled back to this process): its one line, status 2
+        stopped("aborted")
+        raise
     except Exception as error:
         stopped("aborted")
         hint = ""
@@ -640,6 +647,7 @@ def _runner(backend: str, workers: int | None, scheduler: str | None) -> Runner:
         workers = workers or os.cpu_count() or 1
         return InlineRunner() if workers == 1 else PoolRunner(workers)
 
+    require("partnersim sweep --backend dask", "dask")
     from distributed import Client, LocalCluster
 
     if scheduler:

@@ -19,9 +19,11 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Iterator, get_type_hints
 
+from sim import bundled
 from sim.errors import ScenarioError, raise_all
 from sim.experiments.store import REGION, run_kind
 from sim.params import Params
@@ -42,7 +44,6 @@ KINDS = {int: "int", float: "float", bool: "bool", str: "str"}
 DEFAULT_MORRIS_LEVELS = 4
 REGION_SIZE_KEY = "ecosystem.organizations"  # > 0: every run is a region (see Spec.kind)
 DEFAULT_EVERY = 1
-STUDY_DIR = Path(__file__).resolve().parent.parent.parent / "experiments"  # the shipped studies
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class Knob:
 class Spec:
     """A validated sweep spec. Build with :func:`load_spec`."""
 
-    path: Path
+    path: Path | Traversable  # a file of the user's, or a study shipped in the package
     data: dict  # the spec as parsed, with --replicates/--steps applied (what is hashed)
     description: str
     scenario: str  # what sim.load_scenario is given: a scenario name or an absolute path
@@ -108,7 +109,7 @@ class Spec:
 
     @property
     def name(self) -> str:
-        return self.path.stem
+        return Path(self.path.name).stem
 
     @property
     def levers(self) -> list[str]:
@@ -211,27 +212,27 @@ def load_spec(path: str | Path, replicates: int | None = None, steps: int | None
 
 
 def study_names() -> list[str]:
-    """The shipped studies (``experiments/*.toml``), by name."""
-    return sorted(p.stem for p in STUDY_DIR.glob("*.toml"))
+    """The studies shipped with the package (``sim/data/studies/*.toml``), by name."""
+    return bundled.names(bundled.STUDIES)
 
 
-def spec_path(name_or_path: str | Path) -> Path:
+def spec_path(name_or_path: str | Path) -> Path | Traversable:
     """The spec file for a path, or for a study's bare name (``grant_timeline``: ``experiments/grant_timeline.toml``
-    under the working directory, else among the shipped studies), as ``partnersim run`` takes a scenario's name."""
+    under the working directory, else the shipped study), as ``partnersim run`` takes a scenario's name."""
     path = Path(name_or_path)
     if path.is_file():
         return path
     if path.suffix != ".toml" and path.parent == Path("."):
-        for folder in (Path("experiments"), STUDY_DIR):
-            named = folder / f"{path.name}.toml"
-            if named.is_file():
-                return named
+        own = Path("experiments") / f"{path.name}.toml"
+        named = own if own.is_file() else bundled.find(bundled.STUDIES, path.name)
+        if named is not None:
+            return named
         raise ScenarioError(str(name_or_path), "", "no such study",
                             "a sweep spec TOML file or one of: " + ", ".join(study_names()))
-    raise ScenarioError(str(path), "", "no such spec file", "a sweep spec TOML file, e.g. experiments/example_small.toml")
+    raise ScenarioError(str(path), "", "no such spec file", "a sweep spec TOML file, or a shipped study's name, e.g. example_small")
 
 
-def _validate(path: Path, raw: dict, replicates: int | None, steps: int | None) -> Spec:
+def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps: int | None) -> Spec:
     source = str(path)
 
     def fail(key: str, problem: str, allowed: str | None = None):
@@ -516,11 +517,11 @@ _REQUIRED_ALLOWED = {
 }
 
 
-def _resolve_scenario(spec_file: Path, text: str) -> str:
+def _resolve_scenario(spec_file: Path | Traversable, text: str) -> str:
     candidate = Path(text)
     if candidate.suffix != ".toml" and candidate.parent == Path("."):
         return text  # a scenario name
-    if not candidate.is_absolute():
+    if not candidate.is_absolute() and isinstance(spec_file, Path):
         beside = spec_file.parent / candidate
         if beside.is_file():
             return str(beside.resolve())

@@ -42,7 +42,7 @@ from sim.region.kernel import region_month
 from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
 from sim.region.table import PartnershipTable
 from sim.rules import formation
-from sim.state import (GOALS_MET, NONE, OrgState, State, draw_organizations, draw_trust, founding_grant_value, funder_budgets,
+from sim.state import (GOALS_MET, NONE, State, draw_organizations, draw_trust, founding_grant_value, funder_budgets,
                        start_partnership)
 
 ECOSYSTEM_COLUMNS = (
