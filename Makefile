@@ -2,7 +2,7 @@
 #
 #   make demo     set up .venv, run the baseline and empowerment scenarios and a region, then reduced
 #                 grant-timeline and betterment-vs-empowerment studies with their reports
-#   make test     set up .venv, then run pytest
+#   make test     set up .venv (with the test and calibrate extras), then run pytest
 #   make bench    run benchmarks (when a benchmarks/ package exists); not part of `make test`.
 #                 A full run prepends a section to benchmarks/RESULTS.md; a smoke run:
 #                 `make bench BENCH_ARGS=--quick`, one benchmark: `make bench BENCH_ARGS="--only step"`
@@ -48,7 +48,7 @@ setup: venv
 	@$(MAKE) --no-print-directory $(STAMP)
 
 $(STAMP): pyproject.toml | venv
-	"$(VENV_PY)" -m pip install $(PIP_FLAGS) -e '.[test]'
+	"$(VENV_PY)" -m pip install $(PIP_FLAGS) -e '.[test,calibrate]'
 	@touch "$@"
 
 demo: setup
