@@ -97,8 +97,12 @@ def test_validation_targets_never_change_the_posterior(tmp_path):
     observed = {"operating_at_48": 0.2}
     validation = _target_lines("kept_apart", "validation", "operating_share", {"month": 24}, 0.5)
     other = validation.replace("observed = 0.5", "observed = 0.99")
-    a = calibrate(load_calibration(write_spec(tmp_path / "a", observed, population=8, generations=1, size=6,
-                                              extra=validation)), tmp_path / "a-out", workers=1)
+    trace = tmp_path / "TRACE.md"
+    trace.write_text("# log\n")
+    a = tmp_path / "a-out"
+    spec_a = write_spec(tmp_path / "a", observed, population=8, generations=1, size=6, extra=validation)
+    assert main(["calibrate", str(spec_a), "--out", str(a), "--workers", "1", "--trace", str(trace)]) == 0
+    assert trace.read_text().startswith("# log\n\n### ") and "spec.toml" in trace.read_text()
     b = calibrate(load_calibration(write_spec(tmp_path / "b", observed, population=8, generations=1, size=6,
                                               extra=other)), tmp_path / "b-out", workers=2)
     assert (a / "posterior.csv").read_bytes() == (b / "posterior.csv").read_bytes()

@@ -18,6 +18,7 @@ import numpy as np
 from sim import atomic
 from sim.calibration import abc
 from sim.calibration.spec import CalibrationSpec, Target
+from sim.calibration.evaluate import evaluate, jobs_for
 from sim.calibration.tables import rows_csv
 from sim.calibration.ensemble import DRAWS_KEY, FIXED_COLUMNS, draws, read_posterior  # noqa: F401 (re-exported)
 from sim.experiments.spec import _get
@@ -46,8 +47,6 @@ def posterior_csv(spec: CalibrationSpec, population: abc.Population) -> bytes:
 def predictive(spec: CalibrationSpec, population: abc.Population | None, evaluator, key: int) -> np.ndarray:
     """Every target's statistic over ``spec.predictive_draws`` fresh samples: with parameters drawn from the
     posterior, or (``population`` None) with the scenarios as they are. Rows are draws, columns targets."""
-    from sim.calibration.run import evaluate, jobs_for
-
     samples = spec.samples_of(spec.targets)
     sizes = [s.size for s in samples]
     if population is None:
@@ -77,8 +76,14 @@ def covers(target: Target, low: float, high: float) -> bool:
 
 # --------------------------------------------------------------------------- the report
 
-def write_report(spec: CalibrationSpec, out_dir: Path, populations: list[abc.Population], evaluator) -> list[Path]:
-    """posterior.csv, fit.md, fit.csv, figures, calibrated scenarios and a trace entry; returns the paths."""
+def write_report(spec: CalibrationSpec, out_dir: Path, populations: list[abc.Population], evaluator,
+                 state: dict | None = None) -> list[Path]:
+    """posterior.csv, fit.md, fit.csv, figures, calibrated scenarios and a trace entry; returns the paths. ``state``
+    is the calibration's ``calibration.json`` (read from ``out_dir`` if not given)."""
+    if state is None:
+        import json
+
+        state = json.loads((out_dir / "calibration.json").read_text(encoding="utf-8"))
     final = populations[-1]
     paths = []
     path = out_dir / POSTERIOR
@@ -99,7 +104,7 @@ def write_report(spec: CalibrationSpec, out_dir: Path, populations: list[abc.Pop
     atomic.write_bytes(path, fit_markdown(spec, populations, rows, parameters).encode("utf-8"))
     paths.append(path)
     path = out_dir / "trace_entry.md"
-    atomic.write_bytes(path, trace_entry(spec, out_dir, populations, rows, parameters).encode("utf-8"))
+    atomic.write_bytes(path, trace_entry(spec, out_dir, populations, rows, parameters, state).encode("utf-8"))
     paths.append(path)
     return paths
 
@@ -179,11 +184,8 @@ def fit_markdown(spec: CalibrationSpec, populations: list[abc.Population], rows:
 
 
 def trace_entry(spec: CalibrationSpec, out_dir: Path, populations: list[abc.Population], rows: list[dict],
-                parameters: list[dict]) -> str:
+                parameters: list[dict], state: dict) -> str:
     """A section for docs/TRACE.md's calibration log (``partnersim calibrate --trace docs/TRACE.md`` appends it)."""
-    from sim.calibration.run import read_state
-
-    state = read_state(out_dir) or {}
     commit = state.get("git_commit") or "unknown"
     dirty = " (with uncommitted changes)" if state.get("git_dirty") else ""
     misses = [r["target"] for r in rows if not r["covered"]]

@@ -25,9 +25,8 @@ import sim
 from sim import atomic
 from sim.calibration import abc
 from sim.calibration.parallel import Evaluator
-from sim.calibration.spec import CalibrationSpec, Sample, Target
-from sim.calibration.targets import compute, simulate
-from sim.scenarios import with_overrides
+from sim.calibration.spec import CalibrationSpec
+from sim.calibration.evaluate import evaluate, jobs_for
 
 STATE = "calibration.json"
 GENERATIONS = "generations"
@@ -36,34 +35,6 @@ LOCK = "calibrate.lock"
 
 class CalibrationError(Exception):
     """A results folder that holds another calibration, is damaged or in use: one line for the command line."""
-
-
-# --------------------------------------------------------------------------- one candidate (runs in a worker)
-
-@dataclass(frozen=True)
-class Job:
-    """Simulate the samples with a particle's values and compute the targets' statistics."""
-
-    values: dict
-    samples: tuple  # (base Params, seeds) per sample
-    targets: tuple  # (statistic, args, index of its sample) per target
-
-
-def evaluate(job: Job) -> np.ndarray:
-    coalitions = []
-    for base, seeds in job.samples:
-        params = with_overrides(base, job.values) if job.values else base
-        coalitions.append(simulate(params, seeds))
-    return np.array([compute(statistic, args, coalitions[i][: n]) for statistic, args, i, n in job.targets])
-
-
-def jobs_for(values: list[dict], seeds: list[list[list[int]]], samples: list[Sample], targets: tuple[Target, ...]) -> list[Job]:
-    """One job per particle; each target reads the first ``n`` coalitions of its sample (a smaller study observed
-    fewer coalitions of the same kind)."""
-    index = {s.name: i for i, s in enumerate(samples)}
-    shapes = tuple((t.statistic, t.args, index[t.sample], min(t.n, samples[index[t.sample]].size)) for t in targets)
-    return [Job(values=v, samples=tuple((s.base, tuple(seed)) for s, seed in zip(samples, particle_seeds)), targets=shapes)
-            for v, particle_seeds in zip(values, seeds)]
 
 
 # --------------------------------------------------------------------------- the folder
@@ -189,7 +160,7 @@ def calibrate(spec: CalibrationSpec, out_dir: Path, workers: int | None = None, 
 
         say("posterior predictive checks and report ...")
         report_started = time.monotonic()
-        paths = write_report(spec, out_dir, populations, evaluator)
+        paths = write_report(spec, out_dir, populations, evaluator, state)
         state["report_seconds"] = round(time.monotonic() - report_started, 1)
         state["report_files"] = [str(p.relative_to(out_dir)) for p in paths]
         atomic.write_bytes(out_dir / STATE, _dump(state))
