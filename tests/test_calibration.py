@@ -137,6 +137,11 @@ def test_an_interrupted_calibration_resumes_to_the_same_bytes(tmp_path, monkeypa
     calibrate(spec, tmp_path / "parts", workers=1, resume=True)
     for name in ("posterior.csv", "fit.csv", "generations/002.json"):
         assert (tmp_path / "parts" / name).read_bytes() == (whole / name).read_bytes(), name
+    # More generations extend a finished calibration: the earlier ones stay as they were.
+    longer = load_calibration(spec.path, generations=3)
+    calibrate(longer, whole, workers=1, resume=True)
+    assert len(read_generations(whole)) == 4
+    assert (whole / "generations/002.json").read_bytes() == (tmp_path / "parts" / "generations/002.json").read_bytes()
 
 
 def test_posterior_draws_are_seeded_and_follow_the_weights(tmp_path):

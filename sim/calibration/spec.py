@@ -118,11 +118,12 @@ class CalibrationSpec:
 
     @property
     def fit_hash(self) -> str:
-        """sha256 of everything the posterior depends on: the seed, the ABC settings, the priors, the samples'
-        parameters and the calibration targets. Validation targets are left out: they never touch the fit."""
+        """sha256 of everything each generation depends on: the seed, the ABC settings, the priors, the samples'
+        parameters and the calibration targets. Validation targets are left out: they never touch the fit. So is
+        ``generations``, which only says when to stop: ``--resume --generations N`` extends a finished calibration."""
         fit = {
             "root_seed": self.root_seed,
-            "abc": [self.population, self.generations, self.quantile, self.min_acceptance, self.min_epsilon, self.batch],
+            "abc": [self.population, self.quantile, self.min_acceptance, self.min_epsilon, self.batch],
             "priors": [dataclasses.asdict(p) for p in self.priors],
             "samples": {s.name: [to_dict(s.base), s.size] for s in self.samples_of(self.calibration_targets)},
             "targets": [_target_dict(t) for t in self.calibration_targets],
