@@ -127,6 +127,32 @@ def build_parser() -> Parser:
     report.add_argument("--out", type=_out_dir, metavar="DIR", help="output directory (default: RESULTS/report)")
     report.set_defaults(handler=cmd_report)
 
+    calibrate = _spec_command(commands, "calibrate", "fit parameters to published data by ABC-SMC (approximate Bayesian computation)",
+                              "Fit the parameters a calibration spec names to its calibration targets (ABC-SMC), check the fit "
+                              "against calibration and validation targets, and write the posterior, its figures, fit.md and "
+                              "calibrated scenarios to DIR (docs/CALIBRATION.md).", "a calibration spec", "coalitions",
+                              "calibration")
+    calibrate.add_argument("--scheduler", metavar="ADDRESS", help="evaluate particles on the Dask cluster at ADDRESS, e.g. tcp://HOST:8786")
+    calibrate.add_argument("--resume", action="store_true", help="continue an interrupted calibration in DIR from its last complete generation")
+    calibrate.add_argument("--population", type=int, metavar="N", help="particles per generation; overrides the spec's (a quicker, rougher fit)")
+    calibrate.add_argument("--generations", type=int, metavar="N", help="generations after the prior; overrides the spec's")
+    calibrate.add_argument("--trace", type=Path, metavar="FILE",
+                           help="append the calibration's log entry to FILE (docs/TRACE.md's calibration log)")
+    calibrate.set_defaults(handler=cmd_calibrate)
+
+    robustness = _spec_command(commands, "robustness", "rerun each headline finding with each assumption switched off or at its edges",
+                               "For every finding x assumption of a robustness spec, run both arms on common seeds and write a "
+                               "table (holds / weakens / reverses, with intervals) to DIR.", "a robustness spec", "robustness",
+                               "robustness")
+    robustness.add_argument("--replicates", type=int, metavar="N", help="paired runs per finding and assumption; overrides the spec's")
+    robustness.set_defaults(handler=cmd_robustness)
+
+    screen = _spec_command(commands, "screen", "Morris screening over every numeric parameter, then Sobol on the influential ones",
+                           "Screen every numeric parameter (Morris elementary effects), then estimate Sobol indices for the "
+                           "most influential, and write the report to DIR.", "a screening spec", "screening", "screening")
+    screen.add_argument("--reduced", action="store_true", help="the spec's [reduced] sizes: a quick run to check the machinery")
+    screen.set_defaults(handler=cmd_screen)
+
     app = commands.add_parser("app", help="serve the classroom page (betterment against empowerment) in a browser",
                               allow_abbrev=False,
                               description="Serve the interactive classroom page: two partnerships from the same "
@@ -147,6 +173,15 @@ def build_parser() -> Parser:
     lesson.add_argument("--steps", type=int, metavar="N", help="months to simulate; overrides the scenario's")
     lesson.set_defaults(handler=cmd_lesson)
     return parser
+
+
+def _spec_command(commands, name: str, help_text: str, description: str, kind: str, example: str, results: str) -> Parser:
+    """A subcommand that reads a spec from calibration/ and writes to results/RESULTS/<spec name>: SPEC, --out, --workers."""
+    command = commands.add_parser(name, help=help_text, allow_abbrev=False, description=description)
+    command.add_argument("spec", metavar="SPEC", help=f"{kind} TOML file (e.g. calibration/{example}.toml) or its name")
+    command.add_argument("--out", type=_out_dir, metavar="DIR", help=f"output directory (default: results/{results}/<spec name>)")
+    command.add_argument("--workers", type=int, metavar="N", help="parallel processes (default: all CPUs; 1 runs in this process)")
+    return command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -372,6 +407,59 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise CliError(str(error)) from None
     return _list_written(paths, out_dir)
 
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration.run import CalibrationError, calibrate, print_progress
+    from sim.calibration.spec import load_calibration
+
+    spec = load_calibration(args.spec, population=args.population, generations=args.generations)
+    out_dir = args.out if args.out is not None else Path("results") / "calibration" / spec.name
+    _check_output_dir(out_dir)
+    if args.trace is not None and not args.trace.is_file():
+        raise CliError(f"--trace: {args.trace}: no such file (give docs/TRACE.md or another existing file to append to)")
+    try:
+        with _no_empty_folders_on_failure(out_dir):
+            calibrate(spec, out_dir, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                      progress=print_progress)
+    except CalibrationError as error:
+        raise CliError(str(error)) from None
+    except KeyboardInterrupt:
+        ignore_interrupts()
+        again = "".join(f" --{name} {getattr(args, name)}" for name in ("population", "generations")
+                        if getattr(args, name) is not None)
+        sys.stderr.write(f"{PROG}: interrupted; finished generations are kept in {out_dir}; continue with: "
+                         f"{PROG} calibrate {args.spec} --out {out_dir}{again} --resume\n")
+        raise
+    if args.trace is not None:
+        entry = (out_dir / "trace_entry.md").read_text(encoding="utf-8")
+        _write(lambda: atomic.write_bytes(args.trace, (args.trace.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+                                                       + entry).encode("utf-8")), args.trace.parent, "trace")
+        print(f"appended the calibration log entry to {args.trace}")
+    print(f"calibrated: {out_dir / 'fit.md'}")
+    return 0
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    from sim.calibration.robustness import load_robustness, write_robustness
+
+    spec = load_robustness(args.spec, replicates=args.replicates)
+    out_dir = args.out if args.out is not None else Path("results") / "robustness" / spec.name
+    _check_output_dir(out_dir)
+    with _no_empty_folders_on_failure(out_dir):
+        paths = _write(lambda: write_robustness(spec, out_dir, workers=args.workers), out_dir, "robustness report")
+    return _list_written(paths, out_dir)
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    from sim.calibration.screening import load_screening, write_screening
+
+    spec = load_screening(args.spec, reduced=args.reduced)
+    out_dir = args.out if args.out is not None else Path("results") / "screening" / (spec.name + ("-reduced" if args.reduced else ""))
+    _check_output_dir(out_dir)
+    with _no_empty_folders_on_failure(out_dir):
+        paths = _write(lambda: write_screening(spec, out_dir, workers=args.workers), out_dir, "screening report")
+    return _list_written(paths, out_dir)
 
 
 def cmd_app(args: argparse.Namespace) -> int:

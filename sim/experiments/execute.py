@@ -49,6 +49,7 @@ BACKENDS = ("local", "dask")
 MAX_CHUNK = 50
 CHUNKS_PER_WORKER = 4
 IN_FLIGHT_PER_WORKER = 2
+POSTERIOR_PARTICLE = "posterior_particle"  # a posterior ensemble's runs: the particle whose parameters the run had
 # Timeseries columns that are not numbers, coded as the index into these names.
 CODED_METRICS = {"phase": PHASES}
 
@@ -80,6 +81,7 @@ class Task:
     timeseries: bool
     every: int
     schema: pa.Schema
+    particles: tuple | None = None  # a posterior ensemble: the particle each replicate was given
 
 
 def run_one(base: Params, seed: int, overrides: dict) -> sim.RunResult:
@@ -160,7 +162,10 @@ def failed_chunk(task: Task, error: str) -> tuple[pa.Table, pa.Table | None]:
 
 def _row_start(task: Task, run: tuple) -> dict[str, Any]:
     run_id, design_point, replicate, seed, overrides = run
-    return {"run_id": run_id, "design_point": design_point, "replicate": replicate, "seed": seed, **overrides}
+    row = {"run_id": run_id, "design_point": design_point, "replicate": replicate, "seed": seed, **overrides}
+    if task.particles is not None:
+        row[POSTERIOR_PARTICLE] = task.particles[replicate]
+    return row
 
 
 def _chunk_tables(task: Task, rows: list[dict], series: list[dict]) -> tuple[pa.Table, pa.Table | None]:
@@ -387,14 +392,16 @@ def _check_seeds(root_seed: int, total: int) -> None:
 
 def _tasks(spec: Spec, design: Design, missing: np.ndarray, size: int, schema: pa.Schema) -> Iterator[Task]:
     replicates = spec.replicates
+    particles = tuple(spec.posterior.draw(spec.root_seed, replicates)) if spec.posterior is not None else None
     for start in range(0, len(missing), size):
         runs = []
         ids = missing[start:start + size].tolist()
         for run_id, seed in zip(ids, run_seeds(spec.root_seed, ids)):
             point, replicate = divmod(run_id, replicates)
-            runs.append((run_id, point, replicate, seed, design.point(point)))
+            drawn = spec.posterior.overrides(particles[replicate]) if particles is not None else {}
+            runs.append((run_id, point, replicate, seed, {**drawn, **design.point(point)}))
         yield Task(base=spec.base, scenario=spec.scenario_name, runs=tuple(runs), timeseries=spec.timeseries, every=spec.every,
-                   schema=schema)
+                   schema=schema, particles=particles)
 
 
 MAX_LOCAL_WORKERS = 1024
@@ -529,8 +536,9 @@ def _run_locked(spec: Spec, design: Design, store: store_mod.Store, runner: Runn
 
 
 def _finish_manifest(spec: Spec, manifest: dict, merged: dict, started: float) -> None:
+    drawn = {*spec.posterior.keys, POSTERIOR_PARTICLE} if spec.posterior is not None else set()
     outcome_cols = [c for c in merged["columns"] if c not in (*store_mod.ID_COLUMNS, *store_mod.TAIL_COLUMNS)
-                    and c not in {k.key for k in spec.knobs}]
+                    and c not in {k.key for k in spec.knobs} and c not in drawn]
     manifest.update(
         status="complete", finished=store_mod.utc_now(), runs_done=merged["runs_done"], runs_failed=merged["runs_failed"],
         outcome_columns=outcome_cols, outcomes=store_mod.analysis_outcomes(outcome_cols),
@@ -721,6 +729,9 @@ def _manifest(spec: Spec, design: Design, total: int, backend: str, workers: int
         "chunk_size": None,
         "elapsed_seconds": None,
         "quarantined": [],
+        "posterior": None if spec.posterior is None else {
+            "file": str(spec.posterior.path), "sha256": spec.posterior.sha256, "parameters": list(spec.posterior.keys),
+            "particles": len(spec.posterior.weights), "column": POSTERIOR_PARTICLE},
     }
     if previous is not None:
         manifest["started"] = previous.get("started", now)

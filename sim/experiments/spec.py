@@ -32,7 +32,7 @@ from sim.scenarios import _check_override_key, load_scenario, read_toml, scenari
 METHODS = ("grid", "list", "latin_hypercube", "sobol", "morris", "policies")
 SAMPLING_METHODS = ("latin_hypercube", "sobol", "morris")
 SPEC_KEYS = ("description", "scenario", "replicates", "steps", "root_seed", "design", "levers", "uncertainties", "outputs",
-             "fixed", "policies")
+             "fixed", "policies", "posterior")
 REQUIRED_KEYS = ("description", "scenario", "replicates", "root_seed")
 DESIGN_KEYS = ("method", "samples", "levels", "reference")
 OUTPUT_KEYS = ("timeseries", "every")
@@ -85,6 +85,30 @@ class Knob:
 
 
 @dataclass(frozen=True)
+class Posterior:
+    """A posterior ensemble (``posterior = "path"``): each replicate's values of these parameters are a particle of a
+    calibration's posterior drawn by weight (:func:`sim.calibration.ensemble.draws`), the same particle for the
+    same replicate at every design point, so that comparisons stay paired."""
+
+    path: Path
+    keys: tuple[str, ...]
+    values: tuple[tuple, ...]  # per particle, in the order of keys
+    weights: tuple[float, ...]
+    sha256: str
+
+    def draw(self, root_seed: int, replicates: int) -> list[int]:
+        """The particle each replicate gets."""
+        import numpy as np
+
+        from sim.calibration.ensemble import draws
+
+        return [int(i) for i in draws(np.asarray(self.weights), replicates, root_seed)]
+
+    def overrides(self, particle: int) -> dict:
+        return dict(zip(self.keys, self.values[particle]))
+
+
+@dataclass(frozen=True)
 class Spec:
     """A validated sweep spec. Build with :func:`load_spec`."""
 
@@ -106,6 +130,7 @@ class Spec:
     base: Params = field(default_factory=Params)  # the scenario with [fixed] and steps applied
     policies: tuple[tuple[str, dict], ...] = ()  # a policies design: (name, {key: value}) in the file's order
     reference: str | None = None  # ... and the policy the others are compared with
+    posterior: Posterior | None = None  # a posterior ensemble: each replicate's fitted parameters drawn from it
 
     @property
     def name(self) -> str:
@@ -121,6 +146,8 @@ class Spec:
 
     @property
     def hash(self) -> str:
+        if self.posterior is not None:  # a new posterior in the same file is another study
+            return spec_hash({**self.data, "posterior_sha256": self.posterior.sha256})
         return spec_hash(self.data)
 
     @property
@@ -231,6 +258,22 @@ def spec_path(name_or_path: str | Path) -> Path | Traversable:
                             "a sweep spec TOML file or one of: " + ", ".join(study_names()))
     raise ScenarioError(str(path), "", "no such spec file", "a sweep spec TOML file, or a shipped study's name, e.g. example_small")
 
+
+
+def find_spec(name_or_path: str | Path, folder: str, shipped: Path, what: str, kind: str, example: str) -> Path:
+    """A spec file by path, or by bare name in ``folder`` under the working directory, else among those shipped in
+    ``shipped``; otherwise one :class:`ScenarioError` naming what was asked for and what exists."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    if path.suffix != ".toml" and path.parent == Path("."):
+        for place in (Path(folder), shipped):
+            named = place / f"{path.name}.toml"
+            if named.is_file():
+                return named
+        names = sorted(p.stem for p in shipped.glob("*.toml"))
+        raise ScenarioError(str(name_or_path), "", f"no such {what}", f"{kind} or one of: " + ", ".join(names))
+    raise ScenarioError(str(path), "", "no such spec file", f"{kind}, e.g. {example}")
 
 def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps: int | None) -> Spec:
     source = str(path)
@@ -370,6 +413,9 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
         fail("design.reference", f"a reference policy needs method = \"policies\", not {method!r}",
              'design.method = "policies" with [policies.NAME] tables')
 
+    posterior = _parse_posterior(source, path, data, scenario, base_overrides, fixed, {k.key for k in knobs}) \
+        if "posterior" in data else None
+
     # One kind of run per sweep (its outcome columns depend on it): a knob may not turn regions into single
     # partnerships or back.
     kind = run_kind(base)
@@ -419,7 +465,38 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
                 replicates=data["replicates"], steps=base.steps, root_seed=root_seed, method=method,
                 samples=samples if method in SAMPLING_METHODS else None, levels=levels if method == "morris" else None,
                 knobs=tuple(knobs), fixed=fixed, timeseries=timeseries, every=every, base=base,
-                policies=policies, reference=reference)
+                policies=policies, reference=reference, posterior=posterior)
+
+
+POSTERIOR_ALLOWED = "the posterior.csv of a calibration (partnersim calibrate), as a path relative to the spec"
+
+
+def _parse_posterior(source: str, path: Path, data: dict, scenario: str, base_overrides: dict, fixed: dict,
+                     knobs: set) -> Posterior:
+    from sim.calibration.ensemble import read_posterior
+
+    text = data["posterior"]
+    if not isinstance(text, str) or not text.strip():
+        raise ScenarioError(source, "posterior", f"expected a path, got {text!r}", POSTERIOR_ALLOWED)
+    file = Path(text) if Path(text).is_absolute() else path.parent / text
+    if not file.is_file():
+        raise ScenarioError(source, "posterior", f"no such file: {text}", POSTERIOR_ALLOWED)
+    keys, values, weights = read_posterior(file, source)
+    for key in keys:
+        _check_key(source, "posterior", key)
+        if key in knobs or key in fixed:
+            raise ScenarioError(source, "posterior", f"{key} is drawn from the posterior and also "
+                                f"{'varied' if key in knobs else 'fixed'} by the study",
+                                "each parameter either drawn from the posterior or set by the study")
+    for number, particle in enumerate(values):
+        try:
+            load_scenario(scenario, {**base_overrides, **dict(zip(keys, particle))})
+        except ScenarioError as error:
+            raise ScenarioError(source, "posterior", f"{text}: particle {number}: {error.key}: {error.problem}",
+                                error.allowed) from None
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    return Posterior(path=file.resolve(), keys=tuple(keys), values=tuple(tuple(v) for v in values),
+                     weights=tuple(float(w) for w in weights), sha256=digest)
 
 
 def _mistakes(check, items) -> list[ScenarioError]:
