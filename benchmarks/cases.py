@@ -195,7 +195,7 @@ def bench_run(s: Settings) -> list[Figure]:
     for count, label in ((TYPICAL_COUNT, "30 organizations"), (None, "12 organizations (baseline as is)")):
         def batch():
             for seed in seeds:
-                typical_run(count, seed).summary
+                _ = typical_run(count, seed).summary
 
         for seed in range(100, 100 + warmups):
             typical_run(count, seed)
@@ -282,7 +282,7 @@ def bench_profile(s: Settings) -> list[Figure]:
     for _ in range(5):  # the same run profiled five times; the least disturbed (shortest) one is shown
         profiler = cProfile.Profile()
         profiler.enable()
-        typical_run(TYPICAL_COUNT, 1).summary
+        _ = typical_run(TYPICAL_COUNT, 1).summary
         profiler.disable()
         profiles.append(pstats.Stats(profiler))
     stats = min(profiles, key=lambda p: p.total_tt)
@@ -293,7 +293,7 @@ def bench_profile(s: Settings) -> list[Figure]:
              f"Total {total * 1e3:.1f} ms under the profiler (its overhead inflates the many small Python calls of the "
              "set-up; the compiled months are one call).", "",
              "| function | calls | self ms | share |", "|---|---:|---:|---:|"]
-    for func, (cc, nc, tt, ct, callers) in rows:
+    for func, (_cc, nc, tt, _ct, _callers) in rows:
         lines.append(f"| `{_short_name(func)}` | {nc} | {tt * 1e3:.2f} | {tt / total:.0%} |")
 
     def cumulative(file: str, name: str) -> float:

@@ -16,8 +16,6 @@ The spec format is in docs/CALIBRATION.md ("Robustness").
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import time
 from dataclasses import dataclass
