@@ -20,9 +20,10 @@ Order within a month (docs/ODD.md, section 3):
 7. goals: joint work moves the phase; the public sector may adopt (scale); advocacy may provoke a backlash;
 8. community outcome;
 9. membership: satisfaction and what would have kept each member, members walking away; closing on success;
-10. funders: the founding funder's renewal, applications to other funders;
+10. joining: a partnership that needs members invites a candidate, who may accept;
+11. funders: the founding funder's renewal, applications to other funders;
 
-then apply all of it; check the end of the partnership; advance the grant clocks. The month's intermediate values
+then apply all of it; check the end of the partnership (or welcome a newcomer); advance the grant clocks. The month's intermediate values
 (voice, the money split, load, time budgets, convening) flow forward through the steps, but no step reads another's
 new state (trust, levels, capacity, phase) before the month is applied, except the public sector's adoption and the
 funders' decisions, which see this month's progress on the goals.
@@ -37,8 +38,11 @@ from sim.packed import BACKBONE
 from sim.record import (BROKEN, DEPARTURES, EFFICIENCY, FACTS, GRANTS_FLOWING, KEPT, MONEY, PROGRAM_WORK, WORK,
                         record_row)
 from sim.rules import capacity as capacity_rules
-from sim.rules import continuum, funding, governance, leadership, membership, phases, trust
-from sim.state import NO_TIE, NONE, PUBLIC_BUDGET_BIT
+from sim.rules import continuum, funding, governance, joining, leadership, membership, phases, trust
+from sim.params import SECTORS
+from sim.state import DECLINED, NO_TIE, NONE, NOT_JOINED, PUBLIC_BUDGET_BIT
+
+N_SECTORS = len(SECTORS)
 
 
 @rule
@@ -99,7 +103,11 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     community, capacity, trust_now, level, months_at = (orgs.community, orgs.capacity, pairs.trust, pairs.level,
                                                          pairs.months_at_level)
     funded = ps.funded[k]
-    partners_possible = n - 1
+    ever_joined = 0
+    for i in range(n):
+        if orgs.joined_step[i] >= 0:
+            ever_joined += 1
+    partners_possible = ever_joined - 1
     convener = ps.convener[k]
     champion = ps.champion[k]
     at_scale = ps.phase[k] == phases.SCALE
@@ -112,7 +120,8 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
         if active[i]:
             new_liaison[i] = happens(rng, leadership.liaison_change_chance(p.liaison_turnover))
 
-    # 1. governance
+    # 1. governance (the champion's style shapes how much a community voice adds to deliberation)
+    inclusion = leadership.inclusion_cost(p.inclusion_cost, p.style, p.style_effect, champion)
     authority = governance.authorities(active, community, orgs.budget, p.mode, p.community_share, p.lead_share)
     voice = np.zeros(n)
     weighted_voices = 0.0
@@ -120,7 +129,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     for i in range(n):
         if active[i]:
             voice[i] = governance.voice(authority[i], n_active)
-        weighted_voices += governance.deliberation_weight(voice[i], community[i], capacity[i], p.inclusion_cost)
+        weighted_voices += governance.deliberation_weight(voice[i], community[i], capacity[i], inclusion)
         voices_heard += voice[i]
 
     # 2. money: the founding grant, other funders' grants, the public budget once the innovation is adopted
@@ -207,6 +216,8 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
                     n_broken += 1
     exclusion_loss = governance.exclusion_trust_loss(p.exclusion_loss, p.mutual_respect)
     loss = trust.breach_loss(p.trust_loss, p.learning_culture)
+    gain = leadership.trust_gain(p.trust_gain, p.style, p.style_effect, champion)
+    champion_share = leadership.champion_bond(p.trust_in_person, p.style, p.style_effect)
     new_trust = np.zeros((n, n))
     for i in range(n):
         for j in range(n):
@@ -214,14 +225,17 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
                 hit = governance.exclusion_hit(exclusion_loss, excluded[i],
                                                governance.dominance(excess[j], top_excess))
                 new_trust[i, j] = trust.updated_trust(trust_now[i, j], commitment[j, i] > 0, commitment[j, i] < 0,
-                                                      p.trust_gain, loss, hit, rivals[i, j], p.rivalry_loss)
-                person_left = (champion_leaves and j == convener) or new_liaison[i] or new_liaison[j]
-                if person_left and active[i] and active[j]:  # those who have left keep what they carried away
-                    new_trust[i, j] = leadership.trust_after_person_left(new_trust[i, j], p.trust_in_person)
+                                                      gain, loss, hit, rivals[i, j], p.rivalry_loss)
+                if active[i] and active[j]:  # those who have left keep what they carried away
+                    if champion_leaves and j == convener:
+                        new_trust[i, j] = leadership.trust_after_person_left(new_trust[i, j], champion_share)
+                    elif new_liaison[i] or new_liaison[j]:
+                        new_trust[i, j] = leadership.trust_after_person_left(new_trust[i, j], p.trust_in_person)
 
     # 5. continuum (on the old trust and willingness)
     mandate = funding.mandate_in_force(p.mandated, funded, p.mandate_pressure)
     move = np.zeros((n, n), dtype=np.int8)
+    grown = np.zeros((n, n), dtype=np.bool_)
     for i in range(n):
         for j in range(i + 1, n):
             lv = level[i, j]
@@ -238,6 +252,10 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
                 move[i, j] = -1
                 continue
             nxt = min(lv + 1, continuum.TOP)
+            if not continuum.below_purpose(lv, pairs.purpose[i, j]):
+                if happens(rng, continuum.purpose_growth_chance(lv, pairs.purpose[i, j], p.purpose_growth)):
+                    grown[i, j] = True
+                continue
             if continuum.can_step_up(lv, months_at[i, j], mutual_trust, mutual_will,
                                      capacity_rules.slack(budget[i], load[i]), capacity_rules.slack(budget[j], load[j]),
                                      continuum.months_needed(nxt, p.months_required, mandate),
@@ -258,7 +276,8 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
                 capacity[i], orgs.capacity_start[i], collaborators, voice[i], overload[i], p.partner_gain,
                 p.learning_rate, p.overextension_loss, p.recovery, partners_possible)
     if champion_leaves:
-        new_capacity[convener] = leadership.capacity_after_champion(new_capacity[convener], p.champion_capacity)
+        new_capacity[convener] = leadership.capacity_after_champion(
+            new_capacity[convener], leadership.champion_bond(p.champion_capacity, p.style, p.style_effect))
 
     # 7. goals: joint work of the tied pairs, organizing power; the public sector's decision; advocacy's risk
     effort = np.empty(n)
@@ -273,12 +292,17 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
                 pair_work_sum += phases.pair_work(phases.work_at_level(lv, p.joint_work, p.mutually_reinforcing),
                                                   capacity[i], capacity[j], effort[i], effort[j])
                 tied_pairs += 1
-    work = phases.joint_work(pair_work_sum, tied_pairs, n * (n - 1) // 2, efficiency)
+    sector_capacity = np.zeros(N_SECTORS)
+    for i in range(n):
+        if active[i]:
+            sector_capacity[orgs.sector[i]] += capacity[i]
+    work = phases.joint_work(pair_work_sum, tied_pairs, ever_joined * (ever_joined - 1) // 2, efficiency,
+                             phases.scope(sector_capacity, p.duplicate_returns, p.reference_scope))
     community_start = 0
     organizing_sum = 0.0
     engaged_voices = 0.0
     for i in range(n):
-        if community[i]:
+        if community[i] and orgs.joined_step[i] >= 0:
             community_start += 1
             if active[i]:
                 organizing_sum += phases.organizing_contribution(capacity[i], voice[i])
@@ -287,7 +311,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     old_phase = ps.phase[k]
     phase, assessment, evidence, policy, program_work = phases.advance(
         old_phase, ps.assessment[k], ps.evidence[k], ps.policy[k], work, p.advocacy, organizing,
-        p.shared_measurement, p.assessment_work, p.demonstration_work, leadership.launch_pace(convening))
+        p.shared_measurement, p.assessment_work, p.demonstration_work, leadership.launch_pace(convening) * leadership.launch_factor(p.style, p.style_effect, champion))
     goodwill = ps.goodwill[k]
     scaled_now = happens(rng, phases.adoption_chance(phase, policy, p.policy_work, p.receptivity, p.adoption_rate,
                                                      goodwill))
@@ -350,7 +374,36 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
                                                             orgs.short_stall[i])
     closes = happens(rng, membership.close_chance(at_scale, p.close_on_success))
 
-    # 10. funders: the founding funder's renewal; an application to another funder as the money runs out
+    # 10. joining: a partnership that needs members invites one candidate; the candidate may accept
+    founding_sector = np.zeros(N_SECTORS, dtype=np.bool_)
+    sector_at_table = np.zeros(N_SECTORS, dtype=np.bool_)
+    for i in range(n):
+        if i < p.target_members:
+            founding_sector[orgs.sector[i]] = True
+        if active[i]:
+            sector_at_table[orgs.sector[i]] = True
+    sector_missing = False
+    for s in range(N_SECTORS):
+        if founding_sector[s] and not sector_at_table[s]:
+            sector_missing = True
+    invited = NONE
+    best = -1.0
+    for i in range(n):
+        if orgs.joined_step[i] == NOT_JOINED:
+            priority = joining.candidate_priority(founding_sector[orgs.sector[i]] and not sector_at_table[orgs.sector[i]],
+                                                  i < p.target_members, trust_now[convener, i])
+            if priority > best:
+                invited, best = i, priority
+    joiner = NONE
+    decliner = NONE
+    if happens(rng, joining.invite_chance(joining.needs_members(n_active, p.target_members, sector_missing),
+                                          invited != NONE, p.invite_rate, convening)):
+        if happens(rng, joining.accept_chance(orgs.desire[invited])):
+            joiner = invited
+        else:
+            decliner = invited
+
+    # 11. funders: the founding funder's renewal; an application to another funder as the money runs out
     results = funding.results_score(phases.evidence_share(evidence, p.demonstration_work))
     renewed = happens(rng, funding.renewal_chance(
         p.renewal_rule, funded, ps.grant_month[k], p.grant_months, p.renewal_probability, results, goodwill,
@@ -388,6 +441,11 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
                 new_active[i] = False
                 orgs.left_step[i] = step
                 orgs.left_reason[i] = ps.end_cause[k]
+    elif joiner != NONE:
+        new_active[joiner] = True
+        orgs.joined_step[joiner] = step
+    if decliner != NONE:
+        orgs.joined_step[decliner] = DECLINED
     departures = 0
     for i in range(n):
         if active[i] and not new_active[i]:
@@ -400,7 +458,12 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
             if not (new_active[i] and new_active[j]):
                 level[i, j] = NO_TIE
                 months_at[i, j] = 0
+            elif (i == joiner or j == joiner) and i != j:  # a newcomer starts at networking with every member
+                level[i, j] = 0
+                months_at[i, j] = 0
             elif lv != NO_TIE:
+                if grown[min(i, j), max(i, j)]:
+                    pairs.purpose[i, j] += 1
                 moved = move[i, j] if i < j else move[j, i]
                 level[i, j] = lv + moved
                 months_at[i, j] = months_at[i, j] + 1 if moved == 0 else 0

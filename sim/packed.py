@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from sim.params import ALLOCATIONS, GOVERNANCE_MODES, RENEWAL_RULES, Params
+from sim.params import ALLOCATIONS, GOVERNANCE_MODES, LEADERSHIP_STYLES, RENEWAL_RULES, Params
 
 # Governance modes as the kernels see them: the index into sim.params.GOVERNANCE_MODES.
 LEAD_AGENCY = GOVERNANCE_MODES.index("lead_agency")
@@ -31,6 +31,7 @@ class Packed(NamedTuple):
     climb_rate: float
     fall_rate: float
     hold_margin: float
+    purpose_growth: float
     # trust
     reliability: float
     trust_gain: float
@@ -71,6 +72,8 @@ class Packed(NamedTuple):
     trust_in_person: float
     liaison_turnover: float
     vacancy_months: float
+    style: int
+    style_effect: float
     # collective impact
     mutually_reinforcing: float
     shared_measurement: float
@@ -98,6 +101,10 @@ class Packed(NamedTuple):
     self_selection: float
     min_members: int
     close_on_success: float
+    target_members: int
+    invite_rate: float
+    duplicate_returns: float
+    reference_scope: float
     # goals, public sector, community
     advocacy: float
     advocacy_risk: float
@@ -127,7 +134,7 @@ def pack(params: Params) -> Packed:
         time_cost=_floats(c.time_cost), joint_work=_floats(c.joint_work), interaction_rate=_floats(c.interaction_rate),
         months_required=_floats(c.months_required), trust_required=_floats(c.trust_required),
         turf_required=_floats(c.turf_required), climb_rate=float(c.climb_rate), fall_rate=float(c.fall_rate),
-        hold_margin=float(c.hold_margin),
+        hold_margin=float(c.hold_margin), purpose_growth=float(c.purpose_growth),
         reliability=float(tr.reliability), trust_gain=float(tr.gain), trust_loss=float(tr.loss),
         exclusion_loss=float(tr.exclusion_loss), rivalry_loss=float(tr.rivalry_loss),
         mode=GOVERNANCE_MODES.index(gov.mode), community_share=float(gov.community_decision_share),
@@ -145,7 +152,8 @@ def pack(params: Params) -> Packed:
         takeover_share=float(pub.takeover_share),
         turnover=float(lead.turnover), champion_capacity=float(lead.champion_capacity),
         trust_in_person=float(lead.trust_in_person), liaison_turnover=float(lead.liaison_turnover),
-        vacancy_months=float(lead.vacancy_months),
+        vacancy_months=float(lead.vacancy_months), style=LEADERSHIP_STYLES.index(lead.style),
+        style_effect=float(lead.style_effect),
         mutually_reinforcing=float(ci.mutually_reinforcing), shared_measurement=float(ci.shared_measurement),
         continuous_communication=float(ci.continuous_communication), learning_culture=float(ci.learning_culture),
         same_standards=float(ci.same_standards),
@@ -158,6 +166,8 @@ def pack(params: Params) -> Packed:
         ownership_time=float(mem.ownership_time), memory=float(mem.memory),
         leave_rate=float(mem.leave_rate), self_selection=float(params.organizations.self_selection),
         min_members=int(part.min_members), close_on_success=float(part.close_on_success),
+        target_members=int(params.organizations.count), invite_rate=float(mem.invite_rate),
+        duplicate_returns=float(part.duplicate_returns), reference_scope=float(part.reference_scope),
         advocacy=float(part.advocacy), advocacy_risk=float(part.advocacy_risk), backlash_cost=float(part.backlash_cost), assessment_work=float(part.assessment_work),
         demonstration_work=float(part.demonstration_work), policy_work=float(part.policy_work),
         receptivity=float(pub.receptivity), adoption_rate=float(pub.adoption_rate),

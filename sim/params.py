@@ -38,6 +38,10 @@ RENEWAL_RULES = ("none", "lottery", "results")
 # How grant money is split among the members.
 ALLOCATIONS = ("authority", "equal", "capacity", "community_first")
 FUNDER_PRIORITIES = ("capacity", "community", "lottery")
+# How the convener's champion leads (sim.rules.leadership): positional is the reference the others depart from.
+LEADERSHIP_STYLES = ("positional", "collaborative", "expert", "charismatic")
+# How a partnership brings its founding members to the table: all at once, or a core first and the rest one by one.
+INCLUSIONS = ("all_at_once", "gradual")
 
 # Named presets of the community's decision share (Himmelman, seed 000):
 # betterment keeps beneficiaries as advisors with little authority; empowerment
@@ -120,6 +124,12 @@ class Continuum:
                              source="modelling choice")
     hold_margin: float = param(0.1, low=0.0, high=1.0, doc="how far trust or turf may sink below a level's requirement before the pair falls",
                                source="modelling choice")
+    purpose_mix: tuple = param([0.1, 0.3, 0.3, 0.3], low=0.0, high=1.0, length=4,
+                               doc="share of pairs whose joint purpose needs networking, coordinating, cooperating, collaborating (weights, normalized): a pair climbs to the level its purpose needs, not beyond",
+                               source="000, 004 (no level is better than another; partners choose the relationship their purpose needs); the shares are an assumption")
+    purpose_growth: float = param(0.02, low=0.0, high=1.0, unit="1 / month",
+                                  doc="monthly chance that a pair at the level its purpose needs finds a purpose that needs the next level (working together shows what more they could do)",
+                                  source="assumption")
 
 
 @dataclass(frozen=True)
@@ -206,6 +216,12 @@ class Leadership:
                                     source="assumption (staff turnover in nonprofits of the order of 10-20% a year)")
     vacancy_months: float = param(6.0, low=1.0, high=120.0, unit="months",
                                   doc="mean months until a successor champion takes over", source="assumption")
+    style: str = param("positional", choices=LEADERSHIP_STYLES,
+                       doc="how the convener's champion leads: positional (from its organization's place; the reference), collaborative (builds trust and brings community voices in, launches slower), expert (launches faster), charismatic (launches fastest; more leaves with the person)",
+                       source="003; Chrislip & Larson 1994; the effects are assumptions")
+    style_effect: float = param(0.5, low=0.0, high=2.0,
+                                doc="how far a style departs from positional leadership: a collaborative champion's kept commitments build 1 + style_effect times the trust and a community voice needs 1 / (1 + style_effect) of the extra deliberation; a charismatic founder launches 1 + style_effect times as fast (an expert half that) and takes 1 + 2 style_effect times as much trust and capacity when leaving",
+                                source="assumption")
 
 
 @dataclass(frozen=True)
@@ -262,6 +278,12 @@ class Partnership:
                                    source="002")
     demonstration_work: float = param(4.0, low=0.01, high=1000.0, doc="joint work needed to demonstrate an innovation", source="002")
     policy_work: float = param(5.0, low=0.01, high=1000.0, doc="advocacy work that makes a full policy case", source="002")
+    duplicate_returns: float = param(0.5, low=0.0, high=1.0,
+                                     doc="what further members of a sector already at the table add: a sector's resources are its active members' summed capacity to this power (1: each adds in full; 0: a sector counts once, whatever its members bring)",
+                                     source="assumption (distinct sectors add more than duplicates: 001's strength in numbers and multisector reach)")
+    reference_scope: float = param(5.0, low=0.1, high=1000.0,
+                                   doc="the scope (the sectors' resources summed) at which a partnership's joint work equals its ties' mean work; 5 is about the scope of the default twelve members",
+                                   source="assumption (a normalization)")
     min_members: int = param(3, low=2, high=1000, doc="fewer active members than this and the partnership has collapsed",
                              source="modelling choice")
     close_on_success: float = param(0.03, low=0.0, high=1.0, unit="1 / month",
@@ -297,7 +319,7 @@ class Membership:
     outcome_value: float = param(0.55, low=0.0, high=100.0,
                                  doc="worth of the community outcome to its own organizations (institutions value it at a third)",
                                  source="003")
-    time_value: float = param(0.5, low=0.0, high=100.0, doc="cost of the time the partnership takes, relative to the time budget",
+    time_value: float = param(0.6, low=0.0, high=100.0, doc="cost of the time the partnership takes, relative to the time budget",
                               source="000")
     letdown_value: float = param(1.0, low=0.0, high=100.0,
                                  doc="cost of partners' broken commitments, per commitment broken, per possible partner",
@@ -308,6 +330,18 @@ class Membership:
     memory: float = param(0.8, low=0.0, high=0.99, doc="weight of past satisfaction in the running satisfaction", source="modelling choice")
     leave_rate: float = param(0.15, low=0.0, high=1.0, unit="1 / month", doc="probability a dissatisfied member walks away in a month",
                               source="003")
+    pool: int = param(4, low=0, high=1000, unit="organizations",
+                      doc="organizations beyond the founding members that the partnership can invite when it needs members (drawn like them, with the same sector mix)",
+                      source="assumption (who else is around to join)")
+    inclusion: str = param("all_at_once", choices=INCLUSIONS,
+                           doc="all_at_once: every founding member is at the table from the start; gradual: a core (the convener and the founding members who trust it most) starts, and the other founding members are invited one at a time",
+                           source="Johnston, Hicks, Nan & Auer 2011 (compare the two); a lever")
+    core_size: int = param(4, low=2, high=1000, unit="organizations",
+                           doc="under gradual inclusion, the founding members at the table from the start (the convener among them)",
+                           source="assumption")
+    invite_rate: float = param(0.3, low=0.0, high=1.0, unit="1 / month",
+                               doc="monthly chance that a partnership which needs members (fewer than organizations.count, or a founding sector no longer at the table) invites one, times how fully its convener convenes",
+                               source="assumption")
 
 
 @dataclass(frozen=True)
@@ -502,6 +536,12 @@ def _check_consistency(params: Params, source: str) -> None:
     if any(b < a for a, b in zip(continuum.turf_required, continuum.turf_required[1:])):
         errors.append(ScenarioError(source, "continuum.turf_required", f"{continuum.turf_required} must not decrease up the continuum",
                                     "non-decreasing values from 0 to 1"))
+    if sum(continuum.purpose_mix) <= 0:
+        errors.append(ScenarioError(source, "continuum.purpose_mix", "all weights are zero", "at least one weight above 0"))
+    if params.membership.inclusion == "gradual" and params.membership.core_size > params.organizations.count:
+        errors.append(ScenarioError(source, "membership.core_size",
+                                    f"{params.membership.core_size} is more than organizations.count ({params.organizations.count})",
+                                    "an integer from 2 to organizations.count"))
     if sum(dataclasses.astuple(params.organizations.sector_mix)) <= 0:
         errors.append(ScenarioError(source, "organizations.sector_mix", "all weights are zero", "at least one weight above 0"))
     if params.partnership.min_members > params.organizations.count:

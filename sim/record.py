@@ -61,7 +61,7 @@ SUMMARY_TYPES = {
     "end_step": "int", "end_cause": "str", "grant_end_step": "int", "funding_end_step": "int",
     "sustained_after_funding": "bool", "months_active_after_funding": "int", "functioning_core": "bool",
     "members_start": "int", "members_at_grant_end": "int", "members_end": "int", "community_members_start": "int",
-    "community_members_end": "int", "grants_received": "int",
+    "community_members_end": "int", "members_joined": "int", "grants_received": "int",
     "funding_sources": "int", "final_goodwill": "float", "final_mean_trust": "float", "final_community_outcome": "float",
     "peak_community_outcome": "float", "community_power_share": "float", "initial_community_power_share": "float",
     "max_level": "str", "first_step_at_level": "int", "final_active_members": "int", "final_phase": "str",
@@ -76,7 +76,7 @@ SUMMARY_KEYS = (
     "goals_met_step", "collapsed", "collapse_step", "collapse_cause", "ended", "end_step", "end_cause",
     "grant_end_step", "funding_end_step", "sustained_after_funding", "months_active_after_funding",
     "functioning_core", "members_start", "members_at_grant_end", "members_end", "community_members_start",
-    "community_members_end", "grants_received",
+    "community_members_end", "members_joined", "grants_received",
     "funding_sources", "final_goodwill", "final_mean_trust", "final_community_outcome", "peak_community_outcome",
     "community_power_share", "initial_community_power_share", "max_level", "first_step_at_level",
     "final_active_members", "final_phase", *DEPARTURE_KEYS, *DOLLAR_KEYS,
@@ -110,8 +110,14 @@ def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
     trust_sum = 0.0
     shared_sum = 0.0
     counts = np.zeros(4)
+    joined = 0
     for i in range(n):
+        if orgs.joined_step[i] < 0:  # a candidate who has not joined is no part of the partnership's figures
+            continue
+        joined += 1
         for j in range(i + 1, n):
+            if orgs.joined_step[j] < 0:
+                continue
             trust_sum += trust[i, j] + trust[j, i]
             lv = level[i, j]
             if lv != NO_TIE:
@@ -120,7 +126,7 @@ def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
                     lv, continuum.mutual(continuum.willingness(trust[i, j], orgs.guarding[i], orgs.identity[i]),
                                          continuum.willingness(trust[j, i], orgs.guarding[j], orgs.identity[j])),
                     continuum.turf_needed(lv, p.turf_required, 0.0))
-    pairs_possible = n * (n - 1) // 2
+    pairs_possible = joined * (joined - 1) // 2
     row[C_TRUST] = trust_sum / (2 * pairs_possible) if pairs_possible else np.nan
     for lv in range(4):
         row[C_NETWORKING + lv] = counts[lv]
@@ -128,8 +134,9 @@ def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
             first_at_level[lv] = step
     capacity_sum = 0.0
     for i in range(n):
-        capacity_sum += orgs.capacity[i]
-    row[C_CAPACITY] = capacity_sum / n
+        if orgs.joined_step[i] >= 0:
+            capacity_sum += orgs.capacity[i]
+    row[C_CAPACITY] = capacity_sum / joined if joined else np.nan
     row[C_TURF] = shared_sum / pairs_possible if pairs_possible else 0.0
     row[C_PHASE] = ps.phase[k]
     row[C_EVIDENCE] = phases.evidence_share(ps.evidence[k], p.demonstration_work)
@@ -235,9 +242,13 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
     rows = recorder.records
     ended = pship.end_step is not None
     goals_met = pship.goals_met
-    founding = state.count
+    joined = state.orgs.joined_step
+    founding = int(np.count_nonzero(joined == 0))
+    # The core is judged against the founding members it was formed with (under gradual inclusion, not only the
+    # core that started): the rows before the candidates of the pool.
+    formed_with = min(state.count, params.organizations.count)
     members_end = int(rows[steps, C_ACTIVE])
-    core = not ended and membership.functioning_core(members_end, founding, params.partnership.core_share,
+    core = not ended and membership.functioning_core(members_end, formed_with, params.partnership.core_share,
                                                      bool(rows[steps, C_WORK] > 0.0))
     funding_end = pship.funding_end_step
     still_funded = funding_end is None or funding_end >= steps
@@ -274,7 +285,8 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
         "members_start": founding,
         "members_at_grant_end": int(rows[grant_end, C_ACTIVE]) if grant_end is not None and grant_end <= steps else None,
         "members_end": members_end,
-        "community_members_start": int(np.count_nonzero(state.orgs.community)),
+        "community_members_start": int(np.count_nonzero(state.orgs.community & (joined == 0))),
+        "members_joined": int(np.count_nonzero(joined > 0)),
         "community_members_end": int(np.count_nonzero(state.orgs.community & state.orgs.active)),
         "grants_received": pship.grants_received,
         "funding_sources": pship.funding_sources,

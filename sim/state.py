@@ -27,6 +27,7 @@ from sim.rules import initial
 
 NO_TIE = -1
 NONE = -1  # "not (yet)" in month, cause and grant columns
+NOT_JOINED, DECLINED = -1, -2  # joined_step of a candidate not yet asked, and of one who declined
 COLLABORATING = 3
 # The roads to a partnership's end, and a member's reasons to leave, by code (sim.rules.membership decides which).
 ROADS = ("failed to launch", "lost its champion", "trust broke down", "funding ended", "not worth the time",
@@ -77,6 +78,8 @@ class OrgState(NamedTuple):
     short_stall: np.ndarray     # ... no progress beyond members' patience
     left_step: np.ndarray       # int64: the month it left (NONE while a member)
     left_reason: np.ndarray     # int64: why it left, a code into ROADS (NONE while a member)
+    joined_step: np.ndarray     # int64: the month it joined (0: a founding member at the table from the start),
+    #                             NOT_JOINED for a candidate not yet asked, DECLINED for one who said no
 
     def copy(self) -> "OrgState":
         return OrgState(*(a.copy() for a in self))
@@ -86,7 +89,7 @@ class OrgState(NamedTuple):
         return OrgState(*(a[rows].copy() for a in self))
 
 
-ORG_INT_FIELDS = ("sector", "left_step", "left_reason")
+ORG_INT_FIELDS = ("sector", "left_step", "left_reason", "joined_step")
 ORG_BOOL_FIELDS = ("community", "active")
 
 
@@ -101,6 +104,7 @@ class PairState(NamedTuple):
     trust: np.ndarray            # float64, directed, 0..1, zero diagonal
     level: np.ndarray            # int8, symmetric, NO_TIE on the diagonal
     months_at_level: np.ndarray  # int32, symmetric
+    purpose: np.ndarray          # int8, symmetric: the level the pair's joint purpose needs (it climbs no higher)
 
     def copy(self) -> "PairState":
         return PairState(*(a.copy() for a in self))
@@ -163,7 +167,7 @@ def members_view(orgs: OrgState, first: int, stop: int) -> OrgState:
                     orgs.active[first:stop], orgs.satisfaction[first:stop], orgs.received[first:stop],
                     orgs.usual_grant[first:stop], orgs.short_funding[first:stop], orgs.short_trust[first:stop],
                     orgs.short_champion[first:stop], orgs.short_stall[first:stop], orgs.left_step[first:stop],
-                    orgs.left_reason[first:stop])
+                    orgs.left_reason[first:stop], orgs.joined_step[first:stop])
 
 
 @dataclass
@@ -253,12 +257,18 @@ def allocate_sectors(count: int, mix: dict[str, float]) -> np.ndarray:
     return np.repeat(np.arange(len(SECTORS)), counts)
 
 
-def draw_organizations(params: Params, rng: np.random.Generator, count: int, lowest_desire: float) -> OrgState:
-    """Draw ``count`` organizations with the sector mix of ``params`` (budgets, pride, desire) from ``rng``.
+def draw_organizations(params: Params, rng: np.random.Generator, count: int, lowest_desire: float,
+                       pool: int = 0) -> OrgState:
+    """Draw ``count`` organizations, then ``pool`` more, each group with the sector mix of ``params`` (budgets,
+    pride, desire) from ``rng``.
 
     ``lowest_desire`` is the least desire to partner among them (uniform above it).
     """
-    sector = allocate_sectors(count, dataclasses.asdict(params.organizations.sector_mix))
+    mix = dataclasses.asdict(params.organizations.sector_mix)
+    sector = allocate_sectors(count, mix)
+    if pool:
+        sector = np.concatenate((sector, allocate_sectors(pool, mix)))
+    count += pool
     names = [SECTORS[s] for s in sector]
     medians = np.array([SECTOR_MEDIAN_BUDGET[n] for n in names])
     budget = medians * np.exp(params.organizations.size_spread * rng.standard_normal(count))
@@ -287,6 +297,7 @@ def draw_organizations(params: Params, rng: np.random.Generator, count: int, low
         short_stall=np.zeros(count),
         left_step=np.full(count, NONE, dtype=np.int64),
         left_reason=np.full(count, NONE, dtype=np.int64),
+        joined_step=np.zeros(count, dtype=np.int64),
     )
 
 
@@ -296,6 +307,16 @@ def draw_trust(params: Params, rng: np.random.Generator, shape, history: float =
     organizations = params.organizations
     return initial.starting_trust(organizations.initial_trust, history, organizations.trust_spread,
                                   rng.standard_normal(shape))
+
+
+def draw_purposes(params: Params, rng: np.random.Generator, count: int) -> np.ndarray:
+    """The level each pair's joint purpose needs, drawn with ``continuum.purpose_mix`` for the pairs ``i < j`` in
+    row-major order (one draw per pair), symmetric."""
+    weights = np.asarray(params.continuum.purpose_mix, dtype=float)
+    upper = np.triu_indices(count, k=1)
+    purpose = np.zeros((count, count), dtype=np.int8)
+    purpose[upper] = rng.choice(weights.size, size=upper[0].size, p=weights / weights.sum())
+    return purpose + purpose.T
 
 
 def draw_history(params: Params, rng: np.random.Generator) -> float:
@@ -318,30 +339,49 @@ def funder_budgets(params: Params) -> np.ndarray:
     return np.array([b if b > 0 else np.inf for b in budgets], dtype=np.float64)
 
 
-def choose_convener(orgs: OrgState, params: Params) -> int:
-    """Who convenes: the lead agency under a lead agency (the largest institution), otherwise the most capable
-    member (the one that would write the proposal; ties to the first). Under a backbone the backbone's staff
-    convene, and this member is only its host."""
-    return initial.convener(params.governance.mode == "lead_agency", orgs.community, orgs.budget, orgs.capacity)
+def choose_convener(orgs: OrgState, params: Params, founding: int | None = None) -> int:
+    """Who convenes, among the first ``founding`` organizations (all by default): the lead agency under a lead
+    agency (the largest institution), otherwise the most capable member (the one that would write the proposal;
+    ties to the first). Under a backbone the backbone's staff convene, and this member is only its host."""
+    rows = slice(0, founding)
+    return initial.convener(params.governance.mode == "lead_agency", orgs.community[rows], orgs.budget[rows],
+                            orgs.capacity[rows])
 
 
-def start_partnership(orgs: OrgState, trust: np.ndarray, params: Params, convener: int | None = None) -> State:
-    """A partnership of ``orgs`` on the day it forms: every pair networking, the founding grant's first month
-    ahead (committed whole), the convener with its champion. ``convener`` is its row (default: chosen by
-    :func:`choose_convener`)."""
+def start_partnership(orgs: OrgState, trust: np.ndarray, purpose: np.ndarray, params: Params,
+                      convener: int | None = None, founding: int | None = None) -> State:
+    """A partnership of ``orgs`` on the day it forms: the founding members at the table, every pair of them
+    networking, the founding grant's first month ahead (committed whole), the convener with its champion.
+
+    The first ``founding`` organizations (all by default) are its founding members; the rest are candidates it may
+    invite later (sim.rules.joining). Under gradual inclusion only a core of the founding members starts
+    (:func:`sim.rules.initial.founding_core`); the others are candidates too. ``purpose`` is the level each
+    pair's purpose needs (:func:`draw_purposes`). ``convener`` is its row (default: chosen by
+    :func:`choose_convener` among the founding members).
+    """
     count = int(orgs.sector.size)
+    founding = count if founding is None else founding
+    convener = choose_convener(orgs, params, founding) if convener is None else convener
+    starting = np.zeros(count, dtype=bool)
+    if params.membership.inclusion == "gradual":
+        starting[:founding] = initial.founding_core(trust[:founding, convener], convener, params.membership.core_size)
+    else:
+        starting[:founding] = True
+    orgs.active[:] = starting
+    orgs.joined_step[:] = np.where(starting, 0, NOT_JOINED)
     trust = trust.copy()
     np.fill_diagonal(trust, 0.0)
-    level = np.zeros((count, count), dtype=np.int8)
+    level = np.where(np.outer(starting, starting), 0, NO_TIE).astype(np.int8)
     np.fill_diagonal(level, NO_TIE)
-    pairs = PairState(trust=trust, level=level, months_at_level=np.zeros((count, count), dtype=np.int32))
+    pairs = PairState(trust=trust, level=level, months_at_level=np.zeros((count, count), dtype=np.int32),
+                      purpose=purpose.astype(np.int8))
     funded = has_founding_grant(params)
     partnership = partnership_arrays(1, params.other_funders.count)
     partnership.funded[0] = funded
     partnership.grants_received[0] = 1 if funded else 0
     partnership.funding_end[0] = NONE if funded else 0
     partnership.grant_end[0] = NONE if funded else 0
-    partnership.convener[0] = choose_convener(orgs, params) if convener is None else convener
+    partnership.convener[0] = convener
     partnership.funders_used[0] = (1 << FOUNDING_FUNDER_BIT) if funded else 0
     partnership.committed[0] = founding_grant_value(params) if funded else 0.0
     return State(orgs=orgs, pairs=pairs, partnerships=partnership)
@@ -349,8 +389,9 @@ def start_partnership(orgs: OrgState, trust: np.ndarray, params: Params, convene
 
 def initial_state(params: Params, rng: np.random.Generator) -> State:
     """Draw the starting organizations and pairs of one partnership from the model's generator."""
-    count = params.organizations.count
+    count, pool = params.organizations.count, params.membership.pool
     orgs = draw_organizations(params, rng, count,
-                              initial.lowest_desire(params.funding.mandated, params.organizations.self_selection))
+                              initial.lowest_desire(params.funding.mandated, params.organizations.self_selection), pool)
     history = draw_history(params, rng)
-    return start_partnership(orgs, draw_trust(params, rng, (count, count), history), params)
+    trust = draw_trust(params, rng, (count + pool, count + pool), history)
+    return start_partnership(orgs, trust, draw_purposes(params, rng, count + pool), params, founding=count)

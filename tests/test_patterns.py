@@ -112,7 +112,7 @@ def level_entries(seed, **overrides):
 def test_pairs_climb_in_order_and_collaborating_takes_longest():
     months = {1: [], 2: [], 3: []}
     trust_at_entry = {1: [], 2: [], 3: []}
-    for seed in replicate_seeds(7, 30):
+    for seed in replicate_seeds(7, 45):
         first_month, entry_trust = level_entries(seed, **{"funding.grant_months": 60})
         for target in (1, 2, 3):
             reached = first_month[target][first_month[target] >= 0]

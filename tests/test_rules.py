@@ -24,7 +24,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sim.month import happens
 from sim.packed import BACKBONE, LEAD_AGENCY, SHARED
 from sim.params import SECTORS
-from sim.rules import capacity, continuum, funding, governance, initial, leadership, membership, phases, trust
+from sim.rules import (capacity, continuum, funding, governance, initial, joining, leadership, membership, phases,
+                       trust)
 from sim.state import allocate_sectors
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
@@ -34,7 +35,7 @@ MODES = (LEAD_AGENCY, BACKBONE, SHARED)
 
 # =========================================================================== every rule is tested
 
-RULE_MODULES = (capacity, continuum, funding, governance, initial, leadership, membership, phases, trust)
+RULE_MODULES = (capacity, continuum, funding, governance, initial, joining, leadership, membership, phases, trust)
 
 
 def public_rules(module):
@@ -174,6 +175,77 @@ def test_convener_is_the_largest_institution_under_a_lead_agency_else_the_most_c
     assert initial.convener(True, community, budget, capacity) == 2
     assert initial.convener(False, community, budget, capacity) == 1  # ties go to the first
     assert initial.convener(True, np.ones(4, dtype=bool), budget, capacity) == 0  # no institution: the largest
+
+
+# =========================================================================== who joins (joining)
+
+def test_a_partnership_needs_members_below_its_founding_size_or_without_a_founding_sector():
+    assert joining.needs_members(9, 12, False)
+    assert not joining.needs_members(12, 12, False)
+    assert joining.needs_members(12, 12, True)
+
+
+def test_invitations_need_a_need_a_candidate_and_convening():
+    assert_allclose(joining.invite_chance(True, True, 0.3, 0.5), 0.15)
+    assert joining.invite_chance(False, True, 0.3, 1.0) == 0.0
+    assert joining.invite_chance(True, False, 0.3, 1.0) == 0.0
+    assert joining.invite_chance(True, True, 0.3, 0.0) == 0.0  # nobody convenes, nobody invites
+
+
+def test_a_missing_sector_comes_first_then_a_founding_member_then_trust():
+    missing = joining.candidate_priority(True, False, 0.0)
+    founding = joining.candidate_priority(False, True, 1.0)
+    trusted = joining.candidate_priority(False, False, 1.0)
+    assert missing > founding > trusted > joining.candidate_priority(False, False, 0.2)
+    assert joining.accept_chance(0.7) == 0.7
+
+
+def test_founding_core_is_the_convener_and_those_who_trust_it_most():
+    trust_in_convener = np.array([0.9, 0.0, 0.4, 0.8, 0.4])  # the convener is row 1: its own entry does not count
+    assert_array_equal(initial.founding_core(trust_in_convener, 1, 3), [True, True, False, True, False])
+    assert initial.founding_core(trust_in_convener, 1, 10).all()
+
+
+# =========================================================================== purpose (continuum)
+
+def test_pairs_climb_only_below_their_purpose():
+    assert continuum.below_purpose(1, 3)
+    assert not continuum.below_purpose(2, 2)
+    assert not continuum.below_purpose(3, 2)  # above it (a purpose never shrinks, but a mandate may push)
+
+
+def test_a_purpose_grows_only_once_reached_and_never_beyond_collaborating():
+    assert continuum.purpose_growth_chance(2, 2, 0.05) == 0.05
+    assert continuum.purpose_growth_chance(1, 2, 0.05) == 0.0
+    assert continuum.purpose_growth_chance(3, 3, 0.05) == 0.0
+
+
+# =========================================================================== leadership styles
+
+STYLES = (leadership.POSITIONAL, leadership.COLLABORATIVE, leadership.EXPERT, leadership.CHARISMATIC)
+
+
+def test_a_collaborative_champion_builds_more_trust_and_eases_inclusion():
+    assert_allclose(leadership.trust_gain(0.1, leadership.COLLABORATIVE, 0.5, True), 0.15)
+    assert_allclose(leadership.inclusion_cost(1.5, leadership.COLLABORATIVE, 0.5, True), 1.0)
+    for style in (leadership.POSITIONAL, leadership.EXPERT, leadership.CHARISMATIC):
+        assert leadership.trust_gain(0.1, style, 0.5, True) == 0.1
+        assert leadership.inclusion_cost(1.5, style, 0.5, True) == 1.5
+    # without its champion, a style does nothing
+    assert leadership.trust_gain(0.1, leadership.COLLABORATIVE, 0.5, False) == 0.1
+    assert leadership.inclusion_cost(1.5, leadership.COLLABORATIVE, 0.5, False) == 1.5
+
+
+def test_launch_by_style():
+    assert_allclose([leadership.launch_factor(style, 0.5, True) for style in STYLES], [1.0, 0.8, 1.25, 1.5])
+    assert all(leadership.launch_factor(style, 0.5, False) == 1.0 for style in STYLES)
+    assert all(leadership.launch_factor(style, 0.0, True) == 1.0 for style in STYLES)
+
+
+def test_more_leaves_with_a_charismatic_founder():
+    assert_allclose(leadership.champion_bond(0.2, leadership.CHARISMATIC, 0.5), 0.4)
+    assert leadership.champion_bond(0.6, leadership.CHARISMATIC, 1.0) == 1.0  # at most all of it
+    assert all(leadership.champion_bond(0.2, style, 0.5) == 0.2 for style in STYLES[:3])
 
 
 # =========================================================================== happens
@@ -872,13 +944,25 @@ def test_joint_work_known_answer():
     cap, effort = (0.4, 0.6, 0.8), (1.0, 0.5, 1.0)
     total = (phases.pair_work(phases.work_at_level(1, JOINT_WORK, 0.0), cap[0], cap[1], effort[0], effort[1])
              + phases.pair_work(phases.work_at_level(3, JOINT_WORK, 0.0), cap[0], cap[2], effort[0], effort[2]))
-    assert_allclose(phases.joint_work(total, 2, 3, 0.8), 0.8 * (0.5 * 0.5 * 0.5 + 2.0 * 0.6 * 1.0) / 3)
+    assert_allclose(phases.joint_work(total, 2, 3, 0.8, 1.0), 0.8 * (0.5 * 0.5 * 0.5 + 2.0 * 0.6 * 1.0) / 3)
+    assert_allclose(phases.joint_work(total, 2, 3, 0.8, 1.5), 1.5 * phases.joint_work(total, 2, 3, 0.8, 1.0))
 
 
 def test_joint_work_zero_without_ties():
-    assert phases.joint_work(0.0, 0, 3, 1.0) == 0.0
-    assert phases.joint_work(1.0, 0, 3, 1.0) == 0.0
-    assert phases.joint_work(1.0, 1, 0, 1.0) == 0.0
+    assert phases.joint_work(0.0, 0, 3, 1.0, 1.0) == 0.0
+    assert phases.joint_work(1.0, 0, 3, 1.0, 1.0) == 0.0
+    assert phases.joint_work(1.0, 1, 0, 1.0, 1.0) == 0.0
+
+
+def test_scope_adds_sectors_in_full_and_duplicates_with_diminishing_returns():
+    # two sectors with summed capacity 0.25 and 1.0, one empty: (0.25^0.5 + 1.0^0.5) / 3
+    assert_allclose(phases.scope(np.array([0.25, 1.0, 0.0]), 0.5, 3.0), 0.5)
+    # returns 1: resources add in full; returns 0: each sector present counts once
+    assert_allclose(phases.scope(np.array([0.25, 1.0, 0.0]), 1.0, 1.0), 1.25)
+    assert_allclose(phases.scope(np.array([0.25, 1.0, 0.0]), 0.0, 1.0), 2.0)
+    # complementarity: 0.8 of capacity in two sectors is more scope than in one
+    assert phases.scope(np.array([0.4, 0.4]), 0.5, 1.0) > phases.scope(np.array([0.8, 0.0]), 0.5, 1.0)
+    assert phases.scope(np.zeros(5), 0.5, 5.0) == 0.0
 
 
 def test_organizing_power():

@@ -97,6 +97,9 @@ INVALID = [
     ('[levers]\n"funding.mandated" = {low = 0, high = 1, steps = 2}\n', "levers.funding.mandated", "boolean"),
     ('[design]\nmethod = "list"\n[levers]\n"funding.grant_months" = [12, 24]\n[uncertainties]\n'
      '"organizations.initial_trust" = [0.2, 0.3, 0.4]\n', "uncertainties.organizations.initial_trust", "3 values"),
+    ('[design]\nmethod = "list"\n[levers]\n"funding.grant_months" = [12, 12]\n[uncertainties]\n'
+     '"organizations.initial_trust" = [0.2, 0.2]\n', "levers.funding.grant_months", "design point 2 repeats point 1"),
+    ('[levers]\n"funding.grant_months" = [12, 12]\n', "levers.funding.grant_months", "repeated values"),
     ('[design]\nmethod = "latin_hypercube"\nsamples = 8\n[levers]\n"funding.grant_months" = [12, 24]\n',
      "levers.funding.grant_months", "cannot be sampled"),
     ('[design]\nmethod = "sobol"\nsamples = 10\n[levers]\n"funding.grant_months" = {low = 12, high = 24}\n',
@@ -538,3 +541,10 @@ def test_the_size_check_counts_the_points_the_design_builds(study):
 
     spec = load_spec(STUDIES / study)
     assert planned_points(spec) == build_design(spec).n_points
+
+
+def test_a_list_design_may_repeat_a_value_but_not_a_point(tmp_path):
+    body = ('[design]\nmethod = "list"\n[levers]\n"governance.mode" = ["shared", "shared", "lead_agency"]\n'
+            '[uncertainties]\n"organizations.count" = [6, 12, 6]\n')
+    spec = load_spec(spec_file(tmp_path, HEADER + body))
+    assert [knob.values for knob in spec.knobs] == [("shared", "shared", "lead_agency"), (6, 12, 6)]

@@ -16,7 +16,8 @@ from sim.experiments import answers as board
 from sim.experiments.brief import write_brief
 from sim.experiments.report import (
     OUTCOME_NAMES, PLAIN_TEXT, Study, _failures, _figures_section, _file_part, _grant_ends, _header,
-    _mixed_grants_note, _phase_pairs, _save, _stratum, _with_group, format_value, groups_of, knob_name, plot_effects,
+    _mixed_grants_note, _phase_pairs, _save, _stratum, _with_group, format_value, groups_of, knob_name, lines_pair,
+    plot_effects, plot_outcome_lines,
     plot_outcomes, plot_phase, plot_sensitivity, plot_survival, plot_trajectories, section_checkpoints,
     section_discovery, section_effects, section_other_outcomes, section_parameters, section_sensitivity,
     section_shares, sensitivity_indices, trajectories, two_arm_knobs, write_summary,
@@ -63,6 +64,15 @@ def _write_partnership_report(study: Study, out: Path) -> list[Path]:
         save(plot_outcomes(study, knob), f"outcomes_by_{part}.png",
              f"Share of runs reaching scale, collapsing and sustained after the grant for each {knob_name(knob)}, "
              "pooled over the other knobs, with 95% Wilson intervals.")
+
+    pair = lines_pair(study)
+    if pair is not None:
+        kx, kg = pair
+        save(plot_outcome_lines(study, kx, kg),
+             f"outcomes_by_{_file_part(kx, study.knobs)}_and_{_file_part(kg, study.knobs)}.png",
+             f"The community outcome at the end and the shares reaching scale, collapsing and sustained after the "
+             f"grant against {knob_name(kx)}, one line per {knob_name(kg)}, pooled over any other knobs, with 95% "
+             "intervals (Student t for the mean, Wilson for shares).")
 
     indices, reason = sensitivity_indices(study)
     pairs = _phase_pairs(study, indices)

@@ -588,6 +588,63 @@ def draw_outcomes(ax, study: Study, knob: str) -> None:
     ax.set_axisbelow(True)
 
 
+def lines_pair(study: Study) -> tuple[str, str] | None:
+    """A numeric knob with at least three values to put on the x axis (an uncertainty if there is one) and a
+    knob of a few named values (a lever if there is one) to draw one line per value of, or None."""
+    numeric = [k for k in study.numeric_knobs if 3 <= study.ok[k].nunique() <= MAX_POINTS]
+    named = [k for k in study.knobs if k not in study.numeric_knobs and 2 <= study.ok[k].nunique() <= 6]
+    if not numeric or not named:
+        return None
+    numeric.sort(key=lambda k: k in study.levers)
+    named.sort(key=lambda k: k not in study.levers)
+    return numeric[0], named[0]
+
+
+LINE_PANELS = (("final_community_outcome", "Community outcome at the end (mean)", False),
+               ("reached_scale", "Share reaching scale", True),
+               ("collapsed", "Share collapsed", True),
+               ("sustained_after_funding", "Share sustained after the grant", True))
+
+
+def plot_outcome_lines(study: Study, knob_x: str, knob_group: str) -> Any:
+    """The community outcome and the shares reaching scale, collapsing and sustained against ``knob_x``, one line
+    per value of ``knob_group``, with 95% intervals (Student t for the mean, Wilson for shares)."""
+    groups = groups_of(study.ok, knob_group)
+    frame = _with_group(study.ok, groups)
+    x = pd.to_numeric(frame[knob_x], errors="coerce")
+    frame["_x"] = x
+    fig, axes = plt.subplots(2, 2, figsize=(11.0, 8.0), dpi=DPI, layout="constrained", sharex=True)
+    colours = matplotlib.colormaps["tab10"]
+    for ax, (outcome, title, share) in zip(axes.ravel(), LINE_PANELS):
+        if outcome not in frame.columns:
+            ax.set_visible(False)
+            continue
+        for g, label in enumerate(groups.order):
+            subset = frame[frame["_group"] == label]
+            table = (analysis.share_table(subset, ["_x"], outcome) if share
+                     else analysis.mean_table(subset, ["_x"], outcome)).sort_values("_x")
+            table = table[table["n"] > 0]
+            y = (table["share"] if share else table["mean"]).to_numpy(dtype=float)
+            xs = table["_x"].to_numpy(dtype=float) + (g - (len(groups.order) - 1) / 2) * 0.01 * float(np.ptp(x) or 1)
+            ax.plot(xs, y, marker="o", markersize=4, linewidth=1.6, color=colours(g), label=label)
+            ax.fill_between(xs, table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float),
+                            color=colours(g), alpha=0.15, linewidth=0)
+        ax.set_title(title, fontsize=10)
+        if share:
+            ax.set_ylim(-0.02, 1.02)
+            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.grid(True, color="0.9", linewidth=0.8)
+        ax.set_axisbelow(True)
+    for ax in axes[1]:
+        ax.set_xlabel(_cap(knob_name(knob_x)))
+    fig.suptitle(_title(f"Outcomes by {knob_phrase(knob_x)}, one line per {knob_name(knob_group)} "
+                        "(shaded: 95% interval)"), fontsize=11)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6), frameon=False,
+               title=_cap(knob_name(knob_group)))
+    return fig
+
+
 def plot_phase(study: Study, knob_x: str, knob_y: str) -> Any:
     """Heatmaps of the share reaching scale and the share collapsing over two knobs."""
     gx, gy = groups_of(study.ok, knob_x, bins=5), groups_of(study.ok, knob_y, bins=5)

@@ -398,7 +398,8 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
                 if key in fixed:
                     fail(where, "also in [fixed]", "a knob is either varied or fixed")
                 seen[key] = section
-                knobs.append(_parse_knob(source, where, key, role, spec_value, scenario, base_overrides))
+                knobs.append(_parse_knob(source, where, key, role, spec_value, scenario, base_overrides,
+                                         distinct=method != "list"))
             except ScenarioError as error:  # every knob's mistakes at once
                 mistakes.append(error)
     raise_all(mistakes)
@@ -460,6 +461,11 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
         for where, n in lengths.items():
             if n != length:
                 fail(where, f"has {n} values but {first} has {length}", "value lists of equal length (list designs zip them)")
+        points = list(zip(*(knob.values for knob in knobs)))
+        for i, point in enumerate(points):
+            if point in points[:i]:
+                fail(first, f"design point {i + 1} repeats point {points.index(point) + 1} ({dict(zip((k.key for k in knobs), point))})",
+                     "distinct design points (a value may repeat, a whole point may not)")
 
     return Spec(path=path, data=data, description=description, scenario=scenario, scenario_name=Path(scenario).stem,
                 replicates=data["replicates"], steps=base.steps, root_seed=root_seed, method=method,
@@ -620,7 +626,10 @@ def _check_key(source: str, section: str, key: str) -> None:
                             "a number, integer, boolean or string parameter (set lists in the scenario file)")
 
 
-def _parse_knob(source: str, where: str, key: str, role: str, value: Any, scenario: str, base_overrides: dict) -> Knob:
+def _parse_knob(source: str, where: str, key: str, role: str, value: Any, scenario: str, base_overrides: dict,
+                distinct: bool = True) -> Knob:
+    """One knob of the spec. A list design zips its lists point by point, so a value may repeat there (the points
+    must differ, which the list design checks); elsewhere a knob's values must be distinct."""
     tp, _ = _leaf_field(key)
     kind = KINDS[tp]
 
@@ -641,7 +650,7 @@ def _parse_knob(source: str, where: str, key: str, role: str, value: Any, scenar
         if not value:
             fail("empty value list", "a non-empty list of values, or a range {low, high}")
         values = tuple(check(v) for v in value)
-        if len(set(values)) != len(values):
+        if distinct and len(set(values)) != len(values):
             fail(f"repeated values in {list(value)!r}", "distinct values")
         return Knob(key=key, role=role, kind=kind, values=values)
     if isinstance(value, dict):

@@ -16,8 +16,8 @@ from sim.state import PairState, members_view
 
 
 @kernel
-def region_month(live, dissolved, org_start, pair_start, rec_start, formed_step, orgs, trust, level, months_at, ps,
-                 records, first_at_level, p, budgets, rng, region_step, facts):
+def region_month(live, dissolved, org_start, pair_start, rec_start, formed_step, orgs, trust, level, months_at, purpose,
+                 ps, records, first_at_level, p, budgets, rng, region_step, facts):
     """Region month ``region_step`` of each partnership ``live[i]``, one after another in the order they formed,
     drawing from the region's generator ``rng`` and committing grants from the funders' shared ``budgets``, and of
     each dissolved one, in place; ``facts[i]`` gets live
@@ -31,7 +31,7 @@ def region_month(live, dissolved, org_start, pair_start, rec_start, formed_step,
         nn = n * n
         members = members_view(orgs, o0, o1)
         pairs = PairState(trust[p0:p0 + nn].reshape((n, n)), level[p0:p0 + nn].reshape((n, n)),
-                          months_at[p0:p0 + nn].reshape((n, n)))
+                          months_at[p0:p0 + nn].reshape((n, n)), purpose[p0:p0 + nn].reshape((n, n)))
         step = region_step - formed_step[k]
         month(members, pairs, ps, k, p, budgets, rng, step, facts[i])
         record_row(records[rec_start[k] + step], step, members, pairs, ps, k, p, facts[i], first_at_level[k])

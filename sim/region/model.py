@@ -42,8 +42,8 @@ from sim.region.kernel import region_month
 from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
 from sim.region.table import PartnershipTable
 from sim.rules import formation
-from sim.state import (GOALS_MET, NONE, State, draw_organizations, draw_trust, founding_grant_value, funder_budgets,
-                       start_partnership)
+from sim.state import (GOALS_MET, NONE, State, draw_organizations, draw_purposes, draw_trust,
+                       founding_grant_value, funder_budgets, start_partnership)
 
 ECOSYSTEM_COLUMNS = (
     "step", "partnerships_live", "partnerships_formed", "partnerships_at_scale", "partnerships_collapsed",
@@ -169,7 +169,7 @@ class EcosystemModel(mesa.Model):
         facts = np.zeros((live.size, len(FACTS)))
         region_month(live, np.array([p.index for p in self._dissolved], dtype=np.int64), table.org_start,
                      table.pair_start, table.rec_start, table.formed_step, table.orgs, table.trust, table.level,
-                     table.months, table.partnerships, table.records, table.first_at_level, self.packed, self.budgets,
+                     table.months, table.purpose, table.partnerships, table.records, table.first_at_level, self.packed, self.budgets,
                      self.rng,
                      month, facts)
         # Added up one partnership after another, in the order they formed.
@@ -217,7 +217,8 @@ class EcosystemModel(mesa.Model):
             orgs.active[:] = True
             orgs.left_step[:] = NONE
             orgs.left_reason[:] = NONE
-            states.append(start_partnership(orgs, np.where(known, trust, fresh), params, convener=0))
+            purpose = draw_purposes(params, self.rng, len(members))
+            states.append(start_partnership(orgs, np.where(known, trust, fresh), purpose, params, convener=0))
             self.budgets[0] -= founding_grant_value(params)
         indices = self.table.add(states, formed_step=month - 1, rows=params.steps - (month - 1) + 1)
         for index, members, state in zip(indices, groups, states):

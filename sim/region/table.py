@@ -27,6 +27,7 @@ class PartnershipTable:
         self.trust = np.zeros(0)
         self.level = np.zeros(0, dtype=np.int8)
         self.months = np.zeros(0, dtype=np.int32)
+        self.purpose = np.zeros(0, dtype=np.int8)
         self.records = np.zeros((0, len(COLUMNS)))
         self.org_start = np.zeros(1, dtype=np.int64)
         self.pair_start = np.zeros(1, dtype=np.int64)
@@ -56,6 +57,7 @@ class PartnershipTable:
         self.trust = _append(self.trust, pairs_used, [state.pairs.trust.ravel() for state in states])
         self.level = _append(self.level, pairs_used, [state.pairs.level.ravel() for state in states])
         self.months = _append(self.months, pairs_used, [state.pairs.months_at_level.ravel() for state in states])
+        self.purpose = _append(self.purpose, pairs_used, [state.pairs.purpose.ravel() for state in states])
         self.records = _append(self.records, rows_used, [np.zeros((rows * len(states), len(COLUMNS)))])
         self.org_start = np.concatenate((self.org_start, self.org_start[-1] + np.cumsum(sizes)))
         self.pair_start = np.concatenate((self.pair_start, self.pair_start[-1] + np.cumsum(sizes * sizes)))
@@ -76,7 +78,7 @@ class PartnershipTable:
         p0, p1 = self.pair_start[k], self.pair_start[k + 1]
         orgs = OrgState(*(column[o0:o1] for column in self.orgs))
         pairs = PairState(trust=self.trust[p0:p1].reshape(n, n), level=self.level[p0:p1].reshape(n, n),
-                          months_at_level=self.months[p0:p1].reshape(n, n))
+                          months_at_level=self.months[p0:p1].reshape(n, n), purpose=self.purpose[p0:p1].reshape(n, n))
         return State(orgs=orgs, pairs=pairs, partnerships=PartnershipArrays(*(a[k:k + 1].copy() for a in self.partnerships)))
 
     def rows(self, k: int) -> np.ndarray:

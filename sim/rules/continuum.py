@@ -95,6 +95,21 @@ def can_step_up(level: int, months_at_level: int, mutual_trust: float, mutual_wi
 
 
 @rule
+def below_purpose(level: int, purpose: int) -> bool:
+    """Whether a pair's purpose needs more than its level: only then does it try to step up (no level is better
+    than another; the one the purpose needs is the right one)."""
+    return level < purpose
+
+
+@rule
+def purpose_growth_chance(level: int, purpose: int, purpose_growth: float) -> float:
+    """Monthly chance that a pair at the level its purpose needs finds a purpose that needs the next level."""
+    if level < purpose or purpose >= TOP:
+        return 0.0
+    return purpose_growth
+
+
+@rule
 def fall_chance(level: int, mutual_trust: float, mutual_willingness: float, trust_here: float, turf_here: float,
                 hold_margin: float, fall_rate: float, overload_i: float, overload_j: float) -> float:
     """Chance a pair steps down a level this month (none at networking): ``fall_rate`` once trust or turf sinks

@@ -61,3 +61,13 @@ def convener(lead_agency: bool, community: np.ndarray, budget: np.ndarray, capac
         institutional = np.where(~community, budget, -np.inf)
         return int(np.argmax(institutional if np.isfinite(institutional).any() else budget))
     return int(np.argmax(capacity))
+
+
+def founding_core(trust_in_convener: np.ndarray, convener: int, core_size: int) -> np.ndarray:
+    """Under gradual inclusion, which founding members start: the convener and the ``core_size - 1`` others who
+    trust it most (ties to the first). ``trust_in_convener[i]`` is how far founding member ``i`` trusts it."""
+    order = np.argsort(-np.where(np.arange(trust_in_convener.size) == convener, np.inf, trust_in_convener),
+                       kind="stable")
+    core = np.zeros(trust_in_convener.size, dtype=bool)
+    core[order[:core_size]] = True
+    return core

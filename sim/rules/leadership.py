@@ -12,6 +12,15 @@ part of its capacity and the members part of their trust in it, and convening wo
 until a successor takes over. Every member's liaison (the person who comes to the table) changes with a small
 monthly chance too, and part of the trust between it and its partners goes with the person. Convening speeds the needs and resources assessment (a partnership with no
 one to convene may never launch) and is worth something to members in itself.
+
+The champion leads in a style (seed 003; Chrislip & Larson 1994 contrast positional and collaborative leadership).
+A positional leader leads from its organization's place and is the reference. A collaborative leader builds trust
+on purpose and brings community voices in (kept commitments build more trust, a community voice needs less
+extra deliberation) but takes longer to launch; an expert leader launches faster, knowing what to assess; a
+charismatic founder launches fastest ("important for launching an initiative, but it will take other types of
+leadership to build and sustain it", 003), and more of the partners' trust and of the convener's capacity is in
+the person and leaves with it. ``style_effect`` sets how far each style departs from the reference. A style
+acts only while its champion is there.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ BACKBONE_CONVENING = 1.0
 VACANT_CONVENING = 0.5
 # With no convening at all, the assessment still moves at half the pace of the partnership's joint work.
 UNCONVENED_LAUNCH = 0.5
+# Leadership styles, codes of sim.params.LEADERSHIP_STYLES: positional is the reference the others depart from.
+POSITIONAL, COLLABORATIVE, EXPERT, CHARISMATIC = 0, 1, 2, 3
 
 
 @rule
@@ -75,3 +86,37 @@ def trust_after_person_left(trust: float, trust_in_person: float) -> float:
     """Trust once a person at the table (the convener's champion, or a member's liaison) has gone: that share of it
     was in the person, not the organization."""
     return trust * (1.0 - trust_in_person)
+
+
+@rule
+def trust_gain(gain: float, style: int, style_effect: float, champion: bool) -> float:
+    """The trust a kept commitment builds: more under a collaborative champion, who builds trust on purpose."""
+    return gain * (1.0 + style_effect) if champion and style == COLLABORATIVE else gain
+
+
+@rule
+def inclusion_cost(cost: float, style: int, style_effect: float, champion: bool) -> float:
+    """The extra deliberation a community voice needs: less under a collaborative champion, who brings it in."""
+    return cost / (1.0 + style_effect) if champion and style == COLLABORATIVE else cost
+
+
+@rule
+def launch_factor(style: int, style_effect: float, champion: bool) -> float:
+    """How the champion's style speeds the launch (the needs and resources assessment): a charismatic founder
+    by ``1 + style_effect``, an expert by half that; a collaborative leader slows it, including everyone first."""
+    if not champion:
+        return 1.0
+    if style == CHARISMATIC:
+        return 1.0 + style_effect
+    if style == EXPERT:
+        return 1.0 + 0.5 * style_effect
+    if style == COLLABORATIVE:
+        return 1.0 / (1.0 + 0.5 * style_effect)
+    return 1.0
+
+
+@rule
+def champion_bond(share: float, style: int, style_effect: float) -> float:
+    """The share of partners' trust, or of the convener's capacity, that is in the champion and leaves with it:
+    ``1 + 2 * style_effect`` times as much for a charismatic founder (at most all of it)."""
+    return min(share * (1.0 + 2.0 * style_effect), 1.0) if style == CHARISMATIC else share

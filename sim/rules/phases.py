@@ -42,11 +42,25 @@ def pair_work(work_at_level: float, capacity_i: float, capacity_j: float, effort
 
 
 @rule
-def joint_work(pair_work_sum: float, tied_pairs: int, pairs_possible: int, efficiency: float) -> float:
-    """The partnership's joint work: the pairs' work over all the pairs it started with, times decision efficiency."""
+def scope(sector_capacity, duplicate_returns: float, reference_scope: float) -> float:
+    """What size brings: the resources the members bring, relative to a reference partnership's. Each sector
+    adds its members' summed capacity to the power ``duplicate_returns`` (below 1, a second member of a sector
+    adds less than a first member of another: complementarity), so scope grows with size, with diminishing
+    returns once every sector is at the table."""
+    total = 0.0
+    for resources in sector_capacity:
+        if resources > 0.0:
+            total += resources ** duplicate_returns
+    return total / reference_scope
+
+
+@rule
+def joint_work(pair_work_sum: float, tied_pairs: int, pairs_possible: int, efficiency: float, scope: float) -> float:
+    """The partnership's joint work: its ties' mean work (over all the pairs it has had), times the scope its
+    members bring, times decision efficiency."""
     if pairs_possible <= 0 or tied_pairs == 0:
         return 0.0
-    return efficiency * pair_work_sum / pairs_possible
+    return efficiency * scope * pair_work_sum / pairs_possible
 
 
 @rule
