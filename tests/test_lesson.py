@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from numpy.testing import assert_array_equal
 import pytest
 from PIL import Image
 
@@ -160,9 +161,10 @@ def test_read_story_from_a_mutated_state():
     for _ in range(5):
         model.step()
     state = model.state.copy()
-    community = np.flatnonzero(state.orgs.community)[0]
-    institution = np.flatnonzero(~state.orgs.community)[0]
-    state.orgs.active[:] = True
+    members = state.orgs.joined_step >= 0
+    community = np.flatnonzero(state.orgs.community & members)[0]
+    institution = np.flatnonzero(~state.orgs.community & members)[0]
+    state.orgs.active[:] = state.orgs.joined_step >= 0  # the members (the candidates stay out)
     state.orgs.active[[community, institution]] = False
     left_month = np.full(state.count, -1)
     left_month[[community, institution]] = (2, 4)
@@ -191,7 +193,7 @@ def test_seeded_run_with_a_collapse_names_the_month_and_the_cause():
     assert f"collapsed in month {pship.collapse_step}: {pship.collapse_cause}." in text
     walked = int(np.sum((chronicle.left_month >= 0) & (chronicle.left_month < pship.collapse_step)))
     at_collapse = int(np.sum(chronicle.left_month == pship.collapse_step))
-    assert walked + at_collapse == model.params.organizations.count
+    assert walked + at_collapse == np.count_nonzero(model.state.orgs.joined_step >= 0)  # every member, joiners too
     if walked:
         assert "walked away (" in text
 
@@ -200,8 +202,10 @@ def test_chronicle_on_the_baseline_tracks_departures_and_grant_end():
     params = sim.load_scenario("baseline", {"seed": 1, "steps": 60})
     model, chronicle = run_with_chronicle(params)
     s = chronicle.story()
-    gone = ~model.state.orgs.active
+    orgs = model.state.orgs
+    gone = ~orgs.active & (orgs.joined_step >= 0)  # members who left; candidates never asked or who declined did not
     assert np.array_equal(chronicle.left_month >= 0, gone)
+    assert_array_equal(chronicle.left_month[gone], orgs.left_step[gone])
     assert s.grant_end == model.state.partnership.funding_end_step
     assert f"month {s.grant_end}" in chronicle.caption()
 

@@ -20,7 +20,7 @@ def test_datacollector_reads_agents_and_model():
         model.step()
         collector.collect(model)
     agents = collector.get_agent_vars_dataframe()
-    assert len(agents) == 24 * params.organizations.count
+    assert len(agents) == 24 * (params.organizations.count + params.membership.pool)  # members and candidates
     last = agents.xs(24, level="Step")
     np.testing.assert_allclose(last["capacity"].to_numpy(), model.state.orgs.capacity)
     assert collector.get_model_vars_dataframe()["active"].iloc[-1] == model.state.orgs.active.sum()
@@ -30,5 +30,5 @@ def test_agentset_groups_by_sector():
     model = PartnershipModel(sim.load_scenario("baseline"))
     by_sector = model.agents.groupby("sector")
     counts = {sector: len(group) for sector, group in by_sector}
-    assert sum(counts.values()) == model.params.organizations.count
+    assert sum(counts.values()) == model.params.organizations.count + model.params.membership.pool
     assert counts == {s: int(np.sum([a.sector == s for a in model.agents])) for s in counts}

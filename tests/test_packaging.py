@@ -49,8 +49,8 @@ def test_the_metadata_says_who_what_and_under_which_licence():
 
 def test_the_extras_are_the_documented_ones_and_dev_brings_them_all():
     extras = PROJECT["optional-dependencies"]
-    assert set(extras) == {"dask", "app", "test", "dev"}
-    assert extras["dev"][0] == "partnersim[dask,app,test]"
+    assert set(extras) == {"dask", "app", "test", "calibrate", "dev"}
+    assert extras["dev"][0] == "partnersim[dask,app,test,calibrate]"
     core = " ".join(PROJECT["dependencies"])
     for name in ("dask", "solara", "ipyvuetify", "pillow", "mesa[viz]"):
         assert name not in core
