@@ -58,12 +58,12 @@ def run(scenario: str | Path | Params, seed: int | None = None, steps: int | Non
     """
     name, params = resolve(scenario, seed, steps, overrides)
     if params.ecosystem.organizations:
-        model = EcosystemModel(params, scenario=name)
+        model = EcosystemModel(params, rng=params.seed, scenario_name=name)
         while model.running:
             model.step()
         return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary(),
                          partnerships=model.partnerships_frame())
-    model = PartnershipModel(params, scenario=name)
+    model = PartnershipModel(params, rng=params.seed, scenario_name=name)
     model.finish()
     return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary())
 

@@ -189,6 +189,6 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
     return params
 
 
-def with_overrides(params: Params, overrides: dict[str, Any]) -> Params:
-    """Apply overrides to parameters already loaded."""
-    return from_dict(apply_overrides(dataclasses.asdict(params), overrides), source=OVERRIDE_SOURCE)
+def with_overrides(params: Params, overrides: dict[str, Any], source: str = OVERRIDE_SOURCE) -> Params:
+    """Apply overrides to parameters already loaded (a mistake in them is blamed on ``source``)."""
+    return from_dict(apply_overrides(dataclasses.asdict(params), overrides), source=source)

@@ -200,7 +200,7 @@ def test_a_regional_partnership_takes_the_single_partnership_month(case):
     model.step()
     assert len(model.partnerships) == 1
     partnership = model.partnerships[0]
-    single = PartnershipModel(model.params)
+    single = PartnershipModel(model.params, rng=model.params.seed)
     single.start_from(partnership.state)
     single.rng = copy.deepcopy(model.rng)
     single.month = model.month - partnership.formed_step
@@ -321,7 +321,7 @@ def test_regional_organizations_are_thin_handles():
 def test_an_ecosystem_smaller_than_a_partnership_is_refused():
     with pytest.raises(ScenarioError, match="ecosystem.organizations"):
         from_dict({"ecosystem": {"organizations": 5}})
-    with pytest.raises(ValueError, match="ecosystem.organizations > 0"):
+    with pytest.raises(ValueError, match="ecosystem.organizations: 0 is one partnership, not a region"):
         EcosystemModel(from_dict({}))
 
 
