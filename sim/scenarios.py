@@ -1,7 +1,8 @@
 """Finding and loading scenario files, and applying ``--set`` overrides.
 
-A scenario is a TOML file shipped with the package (``sim/data/scenarios/``, read
-through :mod:`sim.bundled`) or any path, whose keys mirror :class:`sim.params.Params`. It must carry a ``description``. Overrides are
+A scenario is a TOML file shipped with the package (``scenarios/`` at the top of the repository, read
+through :mod:`sim.bundled`) or any path, whose keys mirror :class:`sim.params.Params`. It must carry a
+``description``. Overrides are
 dotted keys (``funding.grant_months``) applied on top of the file before
 validation; the file is validated first on its own so that an error is blamed
 on the right source.
