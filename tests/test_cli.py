@@ -19,7 +19,8 @@ from sim.cli import main
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STEPS = "24"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-FILES = ("timeseries.csv", "summary.json", "figures/levels.png", "figures/trust.png", "figures/phases.png")
+FILES = ("timeseries.csv", "organizations.csv", "summary.json", "figures/levels.png", "figures/trust.png",
+         "figures/phases.png")
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

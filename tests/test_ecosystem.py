@@ -330,7 +330,7 @@ def test_cli_runs_a_region_and_refuses_bad_ecosystem_keys(tmp_path, capsys):
     code = main(["run", "region", "--steps", "26", "--set", "ecosystem.organizations=300", "--out", str(out)])
     assert code == 0
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [
-        "partnerships.csv", "partnerships.png", "summary.json", "timeseries.csv"]
+        "partnerships.csv", "partnerships.png", "summary.json", "survival.png", "timeseries.csv"]
     capsys.readouterr()
     code = main(["run", "region", "--set", "ecosystem.grants_per_call=-1", "--out", str(tmp_path / "bad")])
     err = capsys.readouterr().err.strip()

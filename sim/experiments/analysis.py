@@ -158,6 +158,40 @@ def survival_curve(runs: pd.DataFrame, by: Sequence[str], horizon: int, confiden
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+def kaplan_meier(durations: Any, events: Any, horizon: int | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Kaplan-Meier estimate of the share still without the event ``month`` months after each one's start, with
+    Greenwood's pointwise band (``scipy.stats.ecdf`` on ``CensoredData``: a duration whose event was seen is
+    exact, the others are right-censored there: still going when last seen).
+
+    One row per month ``0 … horizon`` (default: the longest duration). Columns: ``month``, ``at_risk`` (still
+    going at the start of the month), ``events`` and ``censored`` (durations ending at that month), ``survival``,
+    ``ci_low``, ``ci_high``. Without any event seen the survival is 1 and the band is missing.
+    """
+    durations = np.asarray(durations, dtype=float)
+    seen = np.asarray(events, dtype=bool)
+    if durations.shape != seen.shape or not np.all(np.isfinite(durations)) or np.any(durations < 0):
+        raise ValueError("need one finite, non-negative duration for each event flag")
+    _z(confidence)
+    last = int(np.ceil(durations.max())) if durations.size else 0
+    months = np.arange((last if horizon is None else int(horizon)) + 1)
+    survival = np.ones(months.size)
+    low = high = np.full(months.size, np.nan)
+    if seen.any():
+        result = stats.ecdf(stats.CensoredData(uncensored=durations[seen], right=durations[~seen])).sf
+        survival = result.evaluate(months)
+        with warnings.catch_warnings():  # a band at a survival of 0 or 1 divides by zero in the log; it is [0, 1]
+            warnings.simplefilter("ignore", RuntimeWarning)
+            band = result.confidence_interval(confidence_level=confidence, method="linear")
+            low, high = band.low.evaluate(months), band.high.evaluate(months)
+    return pd.DataFrame({
+        "month": months,
+        "at_risk": (durations[None, :] >= months[:, None]).sum(axis=1),
+        "events": (seen[None, :] & (durations[None, :] == months[:, None])).sum(axis=1),
+        "censored": (~seen[None, :] & (durations[None, :] == months[:, None])).sum(axis=1),
+        "survival": survival, "ci_low": low, "ci_high": high,
+    })
+
+
 # --------------------------------------------------------------------------- means
 
 def mean_interval(values: Any, confidence: float = 0.95) -> tuple[float, float, float, int]:
@@ -432,6 +466,6 @@ def morris_indices(problem: dict, X: Any, Y: Sequence[float], num_levels: int = 
 
 __all__ = [
     "BINARY_OUTCOMES", "as_binary", "as_numeric", "cliffs_delta", "cohens_d", "design_point_means", "effect_size",
-    "is_binary", "mean_interval", "mean_table", "morris_indices", "newcombe_interval", "share_table", "sobol_indices", "survival_curve",
-    "two_arm_effects", "welch_interval", "wilson_interval",
+    "is_binary", "kaplan_meier", "mean_interval", "mean_table", "morris_indices", "newcombe_interval", "share_table",
+    "sobol_indices", "survival_curve", "two_arm_effects", "welch_interval", "wilson_interval",
 ]
