@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from sim.agents import Organization
 from sim.collect import MonthlyCollector
@@ -46,7 +47,7 @@ class PartnershipModel(mesa.Model):
 
     def __init__(self, params: Params | None = None, *, rng: Any = None, scenario: Any = None,
                  scenario_name: str | None = None, agent_reporters: Mapping[str, Any] | None = None,
-                 **parameters: Any):
+                 **parameters: Any) -> None:
         params, seed, scenario_name = settle(type(self), params, rng, scenario, scenario_name, parameters)
         super().__init__(rng=np.random.default_rng(seed))
         if scenario is not None:
@@ -118,5 +119,5 @@ class PartnershipModel(mesa.Model):
     def summary(self) -> dict:
         return summarize(self.scenario_name, self.params, self.state, self.recorder)
 
-    def timeseries(self):
+    def timeseries(self) -> pd.DataFrame:
         return self.recorder.frame()

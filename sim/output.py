@@ -22,6 +22,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from sim import atomic  # noqa: E402
@@ -250,7 +252,7 @@ def _legend(fig, handles) -> None:
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize="small", frameon=False)
 
 
-def plot_levels(frame, summary: dict):
+def plot_levels(frame: pd.DataFrame, summary: dict) -> Figure:
     """Pairs of organizations at each level of the continuum, stacked, month by month."""
     months = _months(frame)
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
@@ -266,7 +268,7 @@ def plot_levels(frame, summary: dict):
     return fig
 
 
-def plot_trust(frame, summary: dict):
+def plot_trust(frame: pd.DataFrame, summary: dict) -> Figure:
     """Mean trust, mean capacity, community outcome and the community's share of power."""
     months = _months(frame)
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
@@ -287,7 +289,7 @@ def plot_trust(frame, summary: dict):
     return fig
 
 
-def plot_phases(frame, summary: dict):
+def plot_phases(frame: pd.DataFrame, summary: dict) -> Figure:
     """A coloured band of the partnership's phase per month, above its active membership."""
     months = _months(frame)
     fig, (band, ax) = plt.subplots(2, 1, sharex=True, figsize=FIGSIZE, dpi=DPI, layout="constrained",
@@ -321,7 +323,7 @@ def plot_phases(frame, summary: dict):
     return fig
 
 
-def plot_region(result: RunResult):
+def plot_region(result: RunResult) -> Figure:
     """A region's partnerships over time (live, reached scale, collapsed) and the fate of each call's cohort."""
     frame, table, summary = result.timeseries, result.partnerships, result.summary
     months = _months(frame)
@@ -377,7 +379,7 @@ def region_lifetimes(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     return stop - formed, collapsed
 
 
-def plot_region_survival(result: RunResult):
+def plot_region_survival(result: RunResult) -> Figure:
     """The share of a region's partnerships not yet collapsed by months since each formed: Kaplan-Meier with
     Greenwood's 95% band, those that had not collapsed by the end of the run (or closed with their goals met)
     counted as censored, not as survivors to the end."""

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from sim.errors import ScenarioError
@@ -22,7 +24,7 @@ def _seed_from(sequence: np.random.SeedSequence) -> int:
     return int(sequence.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
-def model_seed(rng, source: str = "rng", key: str = "") -> int:
+def model_seed(rng: Any, source: str = "rng", key: str = "") -> int:
     """The integer seed a model runs from, so that it can be recorded and the run repeated.
 
     An integer is its own seed; so is a SeedSequence made from one (the same generator follows). ``None`` draws

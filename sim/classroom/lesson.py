@@ -104,7 +104,8 @@ class ClassroomModel(mesa.Model):
     def __init__(self, organizations: int = 12, grant_months: int = 36, renewal_probability: float = 0.0,
                  mandated: bool = False, expectation_ratio: float = 1.0, left_share: float = 0.1,
                  right_share: float = 0.5, governance_mode: str = "shared", rng: Any = None,
-                 steps: int | None = None, base_scenario: str = DEFAULT_SCENARIO, inclusion_cost: float | None = None):
+                 steps: int | None = None, base_scenario: str = DEFAULT_SCENARIO,
+                 inclusion_cost: float | None = None) -> None:
         self.seed = model_seed(rng, type(self).__name__, "rng")
         super().__init__(rng=self.seed)
         overrides = classroom_overrides(organizations, grant_months, renewal_probability, mandated, expectation_ratio,

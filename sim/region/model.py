@@ -124,7 +124,7 @@ class EcosystemModel(mesa.Model):
 
     def __init__(self, params: Params | None = None, *, rng: Any = None, scenario: Any = None,
                  scenario_name: str | None = None, agent_reporters: Mapping[str, Any] | None = None,
-                 layout: str | None = None, **parameters: Any):
+                 layout: str | None = None, **parameters: Any) -> None:
         params, seed, scenario_name = settle(type(self), params, rng, scenario, scenario_name, parameters)
         if params.ecosystem.organizations < 1:
             raise ScenarioError(type(self).__name__, "ecosystem.organizations", "0 is one partnership, not a region",
