@@ -26,6 +26,7 @@ from sim.errors import ScenarioError
 from sim.extras import MissingExtra, require
 from sim.interrupts import exit_status, ignore_interrupts, interrupts_raise, signal_name, signal_of
 from sim.scenarios import OVERRIDE_SOURCE, parse_set, read_toml, scenario_names, scenario_path
+from sim.run import NETWORK_MONTHS
 
 PROG = "partnersim"
 EXIT_USAGE = 2
@@ -86,6 +87,9 @@ def build_parser() -> Parser:
     run.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                      help="override one parameter, e.g. funding.grant_months=24 (repeatable)")
     run.add_argument("--out", type=_out_dir, metavar="DIR", help="output directory (default: results/<scenario name>)")
+    run.add_argument("--network-months", metavar="M,M,...",
+                     help="also write the partnership's network at these months as networks/month_M.graphml "
+                          "(GraphML, for networkx, Gephi or igraph), e.g. 0,36")
     run.set_defaults(handler=cmd_run)
 
     listing = commands.add_parser("scenarios", help="list the scenarios with their descriptions", allow_abbrev=False)
@@ -299,11 +303,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     out_dir = args.out if args.out is not None else Path("results") / Path(str(args.scenario)).stem
     _check_output_dir(out_dir)
 
-    result = sim.run(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides)
+    result = sim.run(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides,
+                     network_months=_months_list(args.network_months))
     with _no_empty_folders_on_failure(out_dir):
         paths = _write(lambda: write_run(result, out_dir), out_dir, "output")
     print(format_summary(result.summary))
     return _list_written(paths, out_dir)
+
+
+def _months_list(text: str | None) -> list[int]:
+    """``--network-months 0,36`` as months (whether the run has them, sim.run checks)."""
+    if text is None:
+        return []
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ScenarioError(NETWORK_MONTHS, "", f"{text!r} is not a list of months",
+                            "whole months separated by commas, e.g. 0,36") from None
 
 
 def _write(write, out_dir: Path, what: str) -> list:

@@ -1,7 +1,8 @@
 """Finding and loading scenario files, and applying ``--set`` overrides.
 
-A scenario is a TOML file shipped with the package (``sim/data/scenarios/``, read
-through :mod:`sim.bundled`) or any path, whose keys mirror :class:`sim.params.Params`. It must carry a ``description``. Overrides are
+A scenario is a TOML file shipped with the package (``scenarios/`` at the top of the repository, read
+through :mod:`sim.bundled`) or any path, whose keys mirror :class:`sim.params.Params`. It must carry a
+``description``. Overrides are
 dotted keys (``funding.grant_months``) applied on top of the file before
 validation; the file is validated first on its own so that an error is blamed
 on the right source.
@@ -189,6 +190,6 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
     return params
 
 
-def with_overrides(params: Params, overrides: dict[str, Any]) -> Params:
-    """Apply overrides to parameters already loaded."""
-    return from_dict(apply_overrides(dataclasses.asdict(params), overrides), source=OVERRIDE_SOURCE)
+def with_overrides(params: Params, overrides: dict[str, Any], source: str = OVERRIDE_SOURCE) -> Params:
+    """Apply overrides to parameters already loaded (a mistake in them is blamed on ``source``)."""
+    return from_dict(apply_overrides(dataclasses.asdict(params), overrides), source=source)

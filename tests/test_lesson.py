@@ -30,7 +30,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def run_with_chronicle(params) -> tuple[PartnershipModel, Chronicle]:
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     chronicle = Chronicle(model)
     while model.running:
         model.step()
@@ -54,7 +54,7 @@ def story(**changes) -> Story:
 # --------------------------------------------------------------------------- the classroom model
 
 def test_both_sides_start_from_the_same_organizations():
-    classroom = ClassroomModel(organizations=20, seed=7)
+    classroom = ClassroomModel(organizations=20, rng=7)
     left, right = (side.model for side in classroom.sides)
     for field in ("sector", "community", "budget", "capacity", "guarding", "identity", "active"):
         assert np.array_equal(getattr(left.state.orgs, field), getattr(right.state.orgs, field)), field
@@ -69,7 +69,7 @@ def test_both_sides_start_from_the_same_organizations():
 def test_knobs_reach_both_sides():
     classroom = ClassroomModel(organizations=9, grant_months=24, renewal_probability=0.5, mandated=True,
                                expectation_ratio=1.5, left_share=0.2, right_share=0.7, governance_mode="backbone",
-                               seed=3, steps=30)
+                               rng=3, steps=30)
     for side, share in zip(classroom.sides, (0.2, 0.7)):
         p = side.model.params
         assert (p.organizations.count, p.funding.grant_months, p.funding.renewal_probability, p.funding.mandated,
@@ -80,7 +80,7 @@ def test_knobs_reach_both_sides():
 
 
 def test_sides_advance_together_and_the_layout_is_computed_once():
-    classroom = ClassroomModel(organizations=12, seed=2, steps=15)
+    classroom = ClassroomModel(organizations=12, rng=2, steps=15)
     positions = classroom.positions
     snapshot = positions.copy()
     while classroom.running:
@@ -102,7 +102,7 @@ def test_circle_layout_groups_sectors_and_is_deterministic():
 def test_live_pictures_are_fast_enough_with_fifty_organizations():
     import time
 
-    classroom = ClassroomModel(organizations=50, seed=1)
+    classroom = ClassroomModel(organizations=50, rng=1)
     pictures = [LivePictures(classroom, index) for index in (0, 1)]
     classroom.step()
     for picture in pictures:  # the first draw also draws the static parts
@@ -157,7 +157,7 @@ def test_caption_of_grants_and_scale():
 
 def test_read_story_from_a_mutated_state():
     params = sim.load_scenario("baseline", {"steps": 5, "organizations.count": 6})
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     for _ in range(5):
         model.step()
     state = model.state.copy()
@@ -275,7 +275,7 @@ def test_every_lesson_builds_its_classroom():
 
 
 def test_a_side_that_drew_other_organizations_is_given_the_first_sides():
-    classroom = ClassroomModel(organizations=8, seed=5, steps=10)
+    classroom = ClassroomModel(organizations=8, rng=5, steps=10)
     right = classroom.sides[1].model
     right.state.orgs.budget[0] *= 2.0  # as if the governance setting had changed the draws
     classroom._share_organizations()

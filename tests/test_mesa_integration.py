@@ -11,7 +11,7 @@ from sim.model import PartnershipModel
 
 def test_datacollector_reads_agents_and_model():
     params = sim.load_scenario("baseline", {"steps": 24})
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     collector = mesa.DataCollector(
         model_reporters={"active": lambda m: int(m.state.orgs.active.sum())},
         agent_reporters={"capacity": "capacity", "sector": "sector", "active": "active"},
@@ -27,7 +27,7 @@ def test_datacollector_reads_agents_and_model():
 
 
 def test_agentset_groups_by_sector():
-    model = PartnershipModel(sim.load_scenario("baseline"))
+    model = PartnershipModel(sim.load_scenario("baseline"), rng=1)
     by_sector = model.agents.groupby("sector")
     counts = {sector: len(group) for sector, group in by_sector}
     assert sum(counts.values()) == model.params.organizations.count + model.params.membership.pool

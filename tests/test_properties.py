@@ -231,7 +231,7 @@ def run_checked(params, seen=None):
     run reached."""
     seen = Counter() if seen is None else seen
     count = params.organizations.count + params.membership.pool  # founding members, then candidates
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     assert_state_sane(model.state, count)
     while model.running:
         before = model.state.copy()
@@ -386,7 +386,7 @@ def assert_states_equal(a, b):
 
 def continued(params, state, generator_state, month):
     """A fresh model that takes up ``state`` at ``month`` with its generator in ``generator_state``."""
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     model.start_from(state)
     model.month = month  # start_from counts months from 0; month-stamped fields must match the original's
     model.rng.bit_generator.state = copy.deepcopy(generator_state)
@@ -396,7 +396,7 @@ def continued(params, state, generator_state, month):
 @SETTINGS
 @given(params=valid_params(), months=st.integers(0, 24))
 def test_the_next_month_depends_only_on_the_state_and_the_generator(params, months):
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     for _ in range(min(months, params.steps - 1)):
         model.step()
     snapshot = model.state.copy()
@@ -416,10 +416,10 @@ def test_the_next_month_depends_only_on_the_state_and_the_generator(params, mont
 @SETTINGS
 @given(params=valid_params(), months_stepped=st.integers(0, 60))
 def test_stepping_month_by_month_equals_finishing_in_one_call(params, months_stepped):
-    stepped = PartnershipModel(params)
+    stepped = PartnershipModel(params, rng=params.seed)
     while stepped.running:
         stepped.step()
-    finished = PartnershipModel(params)
+    finished = PartnershipModel(params, rng=params.seed)
     for _ in range(min(months_stepped, params.steps)):
         finished.step()
     finished.finish()
@@ -444,7 +444,7 @@ def random_states(draw):
     """A model whose state is randomized where the rules branch: any symmetric levels among members still in,
     months at level, trust, departures, phase and the grant clock."""
     params = draw(valid_params())
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     orgs, pairs, ps = model.state.orgs, model.state.pairs, model.state.partnerships
     n = orgs.sector.size  # the founding members, then the candidates (never active before they join)
     in_now = draw(hnp.arrays(bool, n, elements=st.sampled_from((True, True, True, False))))  # mostly in
@@ -502,7 +502,8 @@ def merged(base, overrides):
 
 def hand_model(overrides=None, *, trust=None, level=None, months=0, guarding=None, funded=True):
     """A quiet model (every chance 0 or 1 unless ``overrides`` say otherwise) in a hand-made state."""
-    model = PartnershipModel(from_dict(merged(QUIET, overrides or {})))
+    params = from_dict(merged(QUIET, overrides or {}))
+    model = PartnershipModel(params, rng=params.seed)
     orgs, pairs, ps = model.state.orgs, model.state.pairs, model.state.partnerships
     if trust is not None:
         pairs.trust[:] = trust
@@ -658,7 +659,7 @@ def leaving_params(count=12):
 
 def test_agents_are_mesa_agents_reading_the_arrays():
     params = from_dict({"steps": 6, "organizations": {"count": 7}, "partnership": {"min_members": 2}})
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     assert isinstance(model, mesa.Model)
     everyone = params.organizations.count + params.membership.pool  # the members and the candidates
     assert len(model.agents) == everyone
@@ -683,7 +684,7 @@ def test_agents_are_mesa_agents_reading_the_arrays():
 
 def test_selecting_active_agents_shrinks_as_members_leave():
     params = leaving_params()
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     sizes = [len(model.agents.select(lambda a: a.active))]
     while model.running:
         model.step()

@@ -25,7 +25,7 @@ from sim.experiments import execute, store
 from sim.seeds import replicate_seeds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-STUDIES = REPO_ROOT / "sim" / "data" / "studies"
+STUDIES = REPO_ROOT / "experiments"
 EXAMPLE = STUDIES / "example_small.toml"
 FINAL_LINE = re.compile(r"^(\d+) runs done, (\d+) failed in [\d.]+ s -> (.+)$")
 

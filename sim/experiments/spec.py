@@ -239,41 +239,33 @@ def load_spec(path: str | Path, replicates: int | None = None, steps: int | None
 
 
 def study_names() -> list[str]:
-    """The studies shipped with the package (``sim/data/studies/*.toml``), by name."""
+    """The studies shipped with the package (``experiments/*.toml``: :mod:`sim.bundled`), by name."""
     return bundled.names(bundled.STUDIES)
 
 
 def spec_path(name_or_path: str | Path) -> Path | Traversable:
     """The spec file for a path, or for a study's bare name (``grant_timeline``: ``experiments/grant_timeline.toml``
     under the working directory, else the shipped study), as ``partnersim run`` takes a scenario's name."""
+    return find_spec(name_or_path, "experiments", bundled.STUDIES, "study", "a sweep spec TOML file", "example_small")
+
+
+def find_spec(name_or_path: str | Path, folder: str, shipped: str, what: str, kind: str,
+              example: str) -> Path | Traversable:
+    """A spec file by path, or by bare name in ``folder`` under the working directory, else among those shipped
+    (:mod:`sim.bundled`, of kind ``shipped``); otherwise one :class:`ScenarioError` naming what was asked for and
+    what exists."""
     path = Path(name_or_path)
     if path.is_file():
         return path
     if path.suffix != ".toml" and path.parent == Path("."):
-        own = Path("experiments") / f"{path.name}.toml"
-        named = own if own.is_file() else bundled.find(bundled.STUDIES, path.name)
+        own = Path(folder) / f"{path.name}.toml"
+        named = own if own.is_file() else bundled.find(shipped, path.name)
         if named is not None:
             return named
-        raise ScenarioError(str(name_or_path), "", "no such study",
-                            "a sweep spec TOML file or one of: " + ", ".join(study_names()))
-    raise ScenarioError(str(path), "", "no such spec file", "a sweep spec TOML file, or a shipped study's name, e.g. example_small")
+        raise ScenarioError(str(name_or_path), "", f"no such {what}",
+                            f"{kind} or one of: " + ", ".join(bundled.names(shipped)))
+    raise ScenarioError(str(path), "", "no such spec file", f"{kind}, or a shipped {what}'s name, e.g. {example}")
 
-
-
-def find_spec(name_or_path: str | Path, folder: str, shipped: Path, what: str, kind: str, example: str) -> Path:
-    """A spec file by path, or by bare name in ``folder`` under the working directory, else among those shipped in
-    ``shipped``; otherwise one :class:`ScenarioError` naming what was asked for and what exists."""
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    if path.suffix != ".toml" and path.parent == Path("."):
-        for place in (Path(folder), shipped):
-            named = place / f"{path.name}.toml"
-            if named.is_file():
-                return named
-        names = sorted(p.stem for p in shipped.glob("*.toml"))
-        raise ScenarioError(str(name_or_path), "", f"no such {what}", f"{kind} or one of: " + ", ".join(names))
-    raise ScenarioError(str(path), "", "no such spec file", f"{kind}, e.g. {example}")
 
 def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps: int | None) -> Spec:
     source = str(path)
