@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import profile
 from sim.region.model import EcosystemModel
 from sim.model import PartnershipModel
 from sim.errors import ScenarioError
@@ -25,6 +26,7 @@ class RunResult:
     timeseries: pd.DataFrame
     summary: dict
     partnerships: pd.DataFrame | None = None
+    formation: dict | None = None  # with formation=True: the run's formation profile (sim.profile)
 
     @property
     def is_ecosystem(self) -> bool:
@@ -48,24 +50,29 @@ def resolve(scenario: str | Path | Params, seed: int | None = None, steps: int |
 
 
 def run(scenario: str | Path | Params, seed: int | None = None, steps: int | None = None,
-        overrides: dict[str, Any] | None = None) -> RunResult:
+        overrides: dict[str, Any] | None = None, formation: bool = False) -> RunResult:
     """Run one scenario to its end.
 
     ``scenario`` is a name in ``scenarios/``, a path to a TOML file, or a
     :class:`Params`. Bad input raises :class:`sim.errors.ScenarioError`. A scenario with an
     ``[ecosystem]`` of organizations runs as :class:`sim.region.model.EcosystemModel`, else as
-    :class:`PartnershipModel`.
+    :class:`PartnershipModel`. ``formation`` also notes who formed each partnership, how large it was and who
+    convened it (``RunResult.formation``, :mod:`sim.profile`); the run is the same.
     """
     name, params = resolve(scenario, seed, steps, overrides)
     if params.ecosystem.organizations:
         model = EcosystemModel(params, scenario=name)
+        watch = profile.RegionWatch(model) if formation else None
         while model.running:
-            model.step()
+            model.step() if watch is None else watch.step()
         return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary(),
-                         partnerships=model.partnerships_frame())
+                         partnerships=model.partnerships_frame(), formation=watch.profile() if watch else None)
     model = PartnershipModel(params, scenario=name)
+    formed = profile.founding(model) if formation else None
     model.finish()
-    return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary())
+    summary = model.summary()
+    return RunResult(params=params, timeseries=model.timeseries(), summary=summary,
+                     formation=profile.partnership_profile(formed, summary) if formation else None)
 
 
 def warm_up() -> None:
