@@ -388,6 +388,12 @@ class Ecosystem:
     invite_trust: float = param(0.3, low=0.0, high=1.0,
                                 doc="least trust a convener places in an acquaintance it invites (a mandate ignores it)",
                                 source="001")
+    referrals: bool = param(True,
+                            doc="whether a convener that has not filled its partnership from its own acquaintances asks those who accepted to bring in the acquaintances they trust (partners of partners); false: the convener's first circle only",
+                            source="assumption")
+    max_partnerships: int = param(3, low=1, high=100, unit="partnerships",
+                                  doc="live partnerships an organization may belong to at once; its own staff time is split evenly among them, so one in three is stretched",
+                                  source="assumption (the seeds warn of over-extended organizations; the even split is ours)")
 
 
 @dataclass(frozen=True)

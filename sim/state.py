@@ -28,6 +28,7 @@ from sim.rules import initial
 NO_TIE = -1
 NONE = -1  # "not (yet)" in month, cause and grant columns
 NOT_JOINED, DECLINED = -1, -2  # joined_step of a candidate not yet asked, and of one who declined
+BUSY = -3  # joined_step of a region's candidate now in as many partnerships as it may be: not asked while so
 COLLABORATING = 3
 # The roads to a partnership's end, and a member's reasons to leave, by code (sim.rules.membership decides which).
 ROADS = ("failed to launch", "lost its champion", "trust broke down", "funding ended", "not worth the time",
@@ -79,7 +80,8 @@ class OrgState(NamedTuple):
     left_step: np.ndarray       # int64: the month it left (NONE while a member)
     left_reason: np.ndarray     # int64: why it left, a code into ROADS (NONE while a member)
     joined_step: np.ndarray     # int64: the month it joined (0: a founding member at the table from the start),
-    #                             NOT_JOINED for a candidate not yet asked, DECLINED for one who said no
+    #                             NOT_JOINED for a candidate not yet asked, DECLINED for one who said no,
+    #                             BUSY for a region's candidate that cannot take on another partnership now
 
     def copy(self) -> "OrgState":
         return OrgState(*(a.copy() for a in self))

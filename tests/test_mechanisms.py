@@ -375,7 +375,7 @@ def test_community_organizing_power_speeds_the_policy_case():
     assert np.mean(strong) - np.mean(weak) > 0.02  # more than rounding: without organizing power both are 0.5
 
 
-def sized(count, mode, replicates=40, root=81, **overrides):
+def sized(count, mode, replicates=80, root=81, **overrides):
     """Runs of ``count`` organizations under governance ``mode`` with the baseline's money per member."""
     return arm(replicates=replicates, root=root, **{"organizations.count": count, "governance.mode": mode,
                                                     "funding.monthly_amount": 2500.0 * count}, **overrides)

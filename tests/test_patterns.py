@@ -17,7 +17,7 @@ from sim.run import resolve
 from sim.seeds import replicate_seeds
 
 ALPHA = 0.01
-REPLICATES = 40
+REPLICATES = 60
 
 
 def summaries(scenario="baseline", replicates=REPLICATES, root=20261123, **overrides):
@@ -153,7 +153,7 @@ def test_short_grants_end_before_most_partnerships_cooperate():
 # 4. Empowerment sustains more often than betterment and shifts power to the community.
 @pytest.fixture(scope="module")
 def power_sharing_arms():
-    return summaries("empowerment", replicates=60), summaries("betterment", replicates=60)
+    return summaries("empowerment", replicates=150), summaries("betterment", replicates=150)
 
 
 def community_still_in(result):
@@ -205,8 +205,10 @@ def test_betterment_decides_faster_early(power_sharing_arms):
 
 # 5. Doing more with less lowers trust and final outcomes.
 def test_doing_more_with_less_lowers_trust_and_outcomes():
-    resourced = summaries(**{"funding.expectation_ratio": 1.0})
-    stretched = summaries(**{"funding.expectation_ratio": 2.0})
+    # A small effect on trust (about 0.01 of mean trust in the grant's years since pairs climb only as far as
+    # their purpose needs, docs/ODD.md section 1): it takes 150 paired replicates to see it reliably.
+    resourced = summaries(replicates=150, **{"funding.expectation_ratio": 1.0})
+    stretched = summaries(replicates=150, **{"funding.expectation_ratio": 2.0})
     grant_trust = lambda r: r.timeseries["mean_trust"].iloc[1:37].mean()  # noqa: E731
     assert paired_greater([grant_trust(r) for r in resourced], [grant_trust(r) for r in stretched]) < ALPHA
     assert paired_greater([r.summary["final_community_outcome"] for r in resourced],

@@ -17,7 +17,13 @@ months. A month, in order (docs/ODD.md, "A region's month"):
    upkeep at scale), as after a collapse in a single partnership's run;
 3. members that walked away, and all members of a partnership that collapsed,
    are free again: their capacity and the trust of every pair they worked in
-   go back to the region (pairs that worked together now know each other).
+   go back to the region (pairs that worked together now know each other);
+   candidates who joined a partnership count as its members from now on.
+
+An organization may belong to up to ``ecosystem.max_partnerships`` live partnerships;
+its own staff time is split evenly among them (each partnership's copy of it is
+updated whenever the number changes), and a partnership's candidates who are in as
+many partnerships as they may be are not invited while so.
 
 A partnership that outlives its funding keeps its members until it dissolves.
 Every partnership is recorded to the region's last month, so its summary reads
@@ -42,7 +48,7 @@ from sim.region.kernel import region_month
 from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
 from sim.region.table import PartnershipTable
 from sim.rules import formation
-from sim.state import (GOALS_MET, NONE, State, draw_organizations, draw_purposes, draw_trust,
+from sim.state import (BUSY, GOALS_MET, NONE, NOT_JOINED, State, draw_organizations, draw_purposes, draw_trust,
                        founding_grant_value, funder_budgets, start_partnership)
 
 ECOSYSTEM_COLUMNS = (
@@ -85,9 +91,11 @@ class RegionalPartnership:
     """One partnership of the region: its members' ids; its state lives in the model's table."""
 
     index: int
-    members: np.ndarray       # region ids, in the order of the state's rows; the convener first
+    members: np.ndarray       # region ids, in the order of the state's rows: the convener, the founding members, then
+    #                           the candidates it may invite later
     formed_step: int          # the region's month whose end is the partnership's month 0
     model: "EcosystemModel"
+    founding: int = 0         # how many of ``members`` founded it (the rest are candidates)
 
     @property
     def state(self) -> State:
@@ -136,8 +144,10 @@ class EcosystemModel(mesa.Model):
         self.ties = make_ties(self.layout, count, np.concatenate((low, high)), np.concatenate((high, low)), trust)
         self.initial_acquainted_pairs = self.ties.tie_count // 2
 
-        self.partnership_of = np.full(count, -1, dtype=np.int64)
+        self.memberships = np.zeros(count, dtype=np.int64)  # live partnerships each organization is a member of
         self.ever_member = np.zeros(count, dtype=bool)
+        self.row_org = np.zeros(0, dtype=np.int64)  # the region id of each row of the table's organization arrays
+        self.row_partnership = np.zeros(0, dtype=np.int64)  # and the partnership it belongs to
         self.partnerships: list[RegionalPartnership] = []
         self.table = PartnershipTable(params.other_funders.count)
         self.budgets = funder_budgets(params)  # what each funder can still commit, shared by the region's partnerships
@@ -164,6 +174,7 @@ class EcosystemModel(mesa.Model):
         released_rows, released_cols, released_trust = [], [], []
         table = self.table
         live = np.array([p.index for p in self._live], dtype=np.int64)
+        self._sync_rows()
         was_active = table.orgs.active[:table.org_start[-1]].copy()
         had_scale = table.scale_step[live] >= 0
         facts = np.zeros((live.size, len(FACTS)))
@@ -176,6 +187,10 @@ class EcosystemModel(mesa.Model):
         money = float(np.cumsum(facts[:, MONEY])[-1]) if live.size else 0.0
         work = float(np.cumsum(facts[:, WORK])[-1]) if live.size else 0.0
         reached = int(np.count_nonzero((table.scale_step[live] >= 0) & ~had_scale))
+        joined = self.row_org[~was_active & table.orgs.active[:table.org_start[-1]]]
+        self.memberships[joined] += 1
+        self.orgs.active[joined] = True
+        self.ever_member[joined] = True
         for i in np.flatnonzero(facts[:, DEPARTURES] > 0):  # members walked away, or all went with a collapse
             partnership = self._live[i]
             rows = slice(table.org_start[partnership.index], table.org_start[partnership.index + 1])
@@ -201,36 +216,59 @@ class EcosystemModel(mesa.Model):
         count = self.orgs.sector.size
         apply_draws, accept_draws, lot_draws = self.rng.random((3, count))
         grants = formation.grants_affordable(region.grants_per_call, self.budgets[0], founding_grant_value(params))
-        groups = formation.call_for_proposals(self.partnership_of < 0, self.orgs.desire, self.orgs.capacity, self.ties,
-                                              apply_draws, accept_draws, grants, params.organizations.count,
-                                              params.partnership.min_members, region.invite_trust,
-                                              params.funding.mandated, region.funder_priority, self.orgs.community,
-                                              lot_draws)
-        states = []
-        for members in groups:
-            rows, cols = np.meshgrid(members, members, indexing="ij")
+        groups = formation.call_for_proposals(self.memberships < region.max_partnerships, self.orgs.desire,
+                                              self.orgs.capacity, self.ties, apply_draws, accept_draws, grants,
+                                              params.organizations.count, params.partnership.min_members,
+                                              region.invite_trust, params.funding.mandated, region.funder_priority,
+                                              self.orgs.community, lot_draws, region.referrals,
+                                              params.membership.pool)
+        states, rows_of = [], []
+        for members, candidates in groups:
+            everyone = np.concatenate((members, candidates))
+            rows, cols = np.meshgrid(everyone, everyone, indexing="ij")
             known, trust = self.ties.lookup(rows, cols)
             fresh = draw_trust(params, self.rng, known.shape)
-            orgs = self.orgs.take(members)
+            orgs = self.orgs.take(everyone)
             for name in ("satisfaction", "usual_grant", "short_funding", "short_trust", "short_champion", "short_stall"):
                 getattr(orgs, name)[:] = 0.0  # what a member felt in its last partnership stays there
-            orgs.active[:] = True
             orgs.left_step[:] = NONE
             orgs.left_reason[:] = NONE
-            purpose = draw_purposes(params, self.rng, len(members))
-            states.append(start_partnership(orgs, np.where(known, trust, fresh), purpose, params, convener=0))
+            purpose = draw_purposes(params, self.rng, everyone.size)
+            states.append(start_partnership(orgs, np.where(known, trust, fresh), purpose, params, convener=0,
+                                            founding=members.size))
+            rows_of.append(everyone)
             self.budgets[0] -= founding_grant_value(params)
         indices = self.table.add(states, formed_step=month - 1, rows=params.steps - (month - 1) + 1)
-        for index, members, state in zip(indices, groups, states):
+        for index, (members, _), everyone, state in zip(indices, groups, rows_of, states):
             start_row(self.table.rows(index)[0], state.orgs, state.pairs, state.partnerships, self.packed,
                       self.table.first_at_level[index])
-            partnership = RegionalPartnership(index=index, members=members, formed_step=month - 1, model=self)
+            partnership = RegionalPartnership(index=index, members=everyone, formed_step=month - 1, model=self,
+                                              founding=members.size)
             self.partnerships.append(partnership)
             self._live.append(partnership)
-            self.partnership_of[members] = partnership.index
-            self.orgs.active[members] = True
-            self.ever_member[members] = True
+            self.row_org = np.concatenate((self.row_org, everyone))
+            self.row_partnership = np.concatenate((self.row_partnership, np.full(everyone.size, index, dtype=np.int64)))
+            started = everyone[state.orgs.active]
+            self.memberships[started] += 1
+            self.orgs.active[started] = True
+            self.ever_member[started] = True
         return len(groups)
+
+    def _sync_rows(self) -> None:
+        """Before the partnerships' month: each live partnership's copy of its organizations' own staff time is
+        their time split over the partnerships they are in (a candidate's: as if it joined); a candidate in as many
+        partnerships as it may be is not invited (BUSY) until it has room again."""
+        rows = self.row_org.size
+        if not rows:
+            return
+        orgs = self.table.orgs
+        live_row = self.table.end_step[self.row_partnership] < 0
+        active = orgs.active[:rows]
+        shares = np.maximum(self.memberships[self.row_org] + ~active, 1)
+        orgs.base_time[:rows] = np.where(live_row, self.orgs.base_time[self.row_org] / shares, orgs.base_time[:rows])
+        waiting = live_row & ((orgs.joined_step[:rows] == NOT_JOINED) | (orgs.joined_step[:rows] == BUSY))
+        full = self.memberships[self.row_org] >= self.params.ecosystem.max_partnerships
+        orgs.joined_step[:rows] = np.where(waiting, np.where(full, BUSY, NOT_JOINED), orgs.joined_step[:rows])
 
     def _release(self, partnership: RegionalPartnership, was_active: np.ndarray, left: np.ndarray,
                  rows: list, cols: list, trust: list) -> None:
@@ -249,8 +287,8 @@ class EcosystemModel(mesa.Model):
         ids = members[gone]
         self.orgs.capacity[ids] = state.orgs.capacity[gone]
         self.orgs.received[ids] = state.orgs.received[gone]
-        self.orgs.active[ids] = False
-        self.partnership_of[ids] = -1
+        self.memberships[ids] -= 1
+        self.orgs.active[ids] = self.memberships[ids] > 0
 
     # ------------------------------------------------------------------ records
 
@@ -270,7 +308,7 @@ class EcosystemModel(mesa.Model):
         row[_COLUMN["reached_scale"]] = reached
         row[_COLUMN["collapsed"]] = collapsed
         row[_COLUMN["goals_met"]] = goals_met
-        row[_COLUMN["organizations_in_partnerships"]] = int(np.count_nonzero(self.partnership_of >= 0))
+        row[_COLUMN["organizations_in_partnerships"]] = int(np.count_nonzero(self.memberships))
         row[_COLUMN["funding"]] = money
         row[_COLUMN["joint_work"]] = work
         row[_COLUMN["mean_community_outcome"]] = outcome
@@ -297,7 +335,7 @@ class EcosystemModel(mesa.Model):
                                               for name, step in summary["first_step_at_level"].items()}
             summary.update(partnership=p.index, convener=int(p.members[0]),
                            convener_sector=self.organizations[int(p.members[0])].sector, formed_step=p.formed_step,
-                           members=int(p.members.size), community_members=int(np.count_nonzero(state.orgs.community)))
+                           members=p.founding, community_members=int(np.count_nonzero(state.orgs.community[:p.founding])))
             out.append(summary)
         return out
 
@@ -348,7 +386,7 @@ class EcosystemModel(mesa.Model):
             "partnerships_funding_ended": len(ended),
             "partnerships_sustained_after_funding": sum(1 for s in ended if s["sustained_after_funding"]),
             "organizations_ever_in_partnership": int(np.count_nonzero(self.ever_member)),
-            "final_organizations_in_partnerships": int(np.count_nonzero(self.partnership_of >= 0)),
+            "final_organizations_in_partnerships": int(np.count_nonzero(self.memberships)),
             "mean_final_community_outcome": (float(np.mean([s["final_community_outcome"] for s in summaries]))
                                              if summaries else None),
             **dollars_summary(self._rows[: self.month + 1, _COLUMN["funding"]],
