@@ -15,10 +15,11 @@ and, at the end, the months from formation to its first cooperating pair. A run'
 (:data:`FORMATION_COLUMNS`) is the mean over its partnerships (one for a single partnership), so that a region's
 runs stay the units of analysis.
 
-A region partnership's members are read from ``EcosystemModel.partnerships`` (``members``, the convener first),
-their desire and community flag from ``EcosystemModel.orgs``, the convener's capacity from ``orgs.capacity`` just
-before the month the partnership formed in, and the month of its first cooperating pair from
-``partnership_summaries()``. Watching changes nothing: the run draws the same numbers with or without it.
+A region partnership's members are read from ``EcosystemModel.partnerships`` (the first ``founding`` of its
+``members``, the convener first; the rest are candidates it may invite later), their desire and community flag
+from ``EcosystemModel.orgs``, the convener's capacity from ``orgs.capacity`` just before the month the
+partnership formed in, and the month of its first cooperating pair from ``partnership_summaries()``. Watching
+changes nothing: the run draws the same numbers with or without it.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class RegionWatch:
         model.step()
         for partnership in model.partnerships[before:]:
             members = np.asarray(partnership.members, dtype=np.int64)
+            members = members[:getattr(partnership, "founding", 0) or members.size]  # not the candidates it keeps
             convener = int(members[0])
             self.formed.append((int(members.size), float(np.mean(model.orgs.desire[members])),
                                 bool(model.orgs.community[convener]), float(capacity[convener])))

@@ -140,6 +140,12 @@ def test_noting_formation_changes_no_run():
             assert plain.formation is None
             assert watched.summary == plain.summary and watched.timeseries.equals(plain.timeseries)
             assert set(watched.formation) == set(FORMATION_COLUMNS)
+    region = sim.run("region", seed=3, overrides=tiny_region, formation=True)
+    frame = region.partnerships  # the region's own table agrees with what the profile read at formation
+    assert region.formation["formation.partnerships"] == len(frame) > 0
+    assert region.formation["formation.members"] == pytest.approx(frame["members"].mean())
+    assert region.formation["formation.community_convener"] == pytest.approx(
+        frame["convener_sector"].isin(["grassroots", "beneficiary"]).mean())
     single = sim.run("baseline", seed=3, overrides={"steps": 24}, formation=True).formation
     assert single["formation.partnerships"] == 1.0 and single["formation.members"] == 12.0
     # The founding members of an organic partnership chose to partner (desire above organizations.self_selection).
