@@ -113,12 +113,22 @@ def test_a_known_disagreement_is_found_and_explained_by_the_candidate_that_diffe
     assert "does not explain the disagreement" in who
 
 
+def agreeing(table: pd.DataFrame) -> pd.DataFrame:
+    """Every outcome agreeing (the months and cooperating shares of the made-up frames are unclear by design)."""
+    table = table.copy()
+    table.loc[table["role"] == "outcome", "verdict"] = ts.AGREE
+    return table
+
+
 def test_when_the_scales_agree_no_explanation_is_offered():
     table = ts.compare(_made_up(region_collapse=(0.10, 0.40), region_members=(5.0, 10.0)), "funding.mandated")
     assert verdicts(table)["collapse"] == ts.AGREE
     text = ts.section({"funding.mandated": table}, {})
     assert "**Share collapsed: the scales agree.**" in text
-    assert "Why the scales disagree" not in text and "No outcome disagrees" in text
+    assert "Why the scales disagree" not in text and "What differs between the scales" in text
+    assert "candidate explanation**" not in text and "does not explain" not in text
+    text = ts.section({"funding.mandated": agreeing(table)}, {})
+    assert "The scales agree on every outcome" in text and "What differs" not in text
 
 
 def test_an_effect_clear_at_one_scale_only_is_unclear():

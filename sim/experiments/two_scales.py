@@ -272,9 +272,10 @@ def outcome_sentences(table: pd.DataFrame, measures: Sequence[Measure] = OUTCOME
     return lines
 
 
-def candidate_sentences(table: pd.DataFrame, measures: Sequence[Measure] = CANDIDATES) -> list[str]:
+def candidate_sentences(table: pd.DataFrame, measures: Sequence[Measure] = CANDIDATES,
+                        disagreement: bool = True) -> list[str]:
     """One plain sentence per candidate explanation: what the lever does to it at each scale, and whether that
-    differs between the scales."""
+    differs between the scales (``disagreement``: whether an outcome disagrees, which it would explain)."""
     lines = []
     for measure, p, r in _pairs(table, "candidate", measures):
         digits, verdict = measure.digits, p["verdict"]
@@ -285,10 +286,10 @@ def candidate_sentences(table: pd.DataFrame, measures: Sequence[Measure] = CANDI
         between = f"{_signed(p['gap'], digits)}, {_interval(p, digits, 'gap_low', 'gap_high')}"
         if verdict == DIFFERS:
             text += (f"The lever changes it differently at the two scales (regions minus single partnerships: "
-                     f"{between}): **a candidate explanation**.")
+                     f"{between})" + (": **a candidate explanation**." if disagreement else "."))
         elif verdict == ALIKE:
-            text += (f"The lever changes it alike at both scales (regions minus single partnerships: {between}): it "
-                     "does not explain the disagreement.")
+            text += (f"The lever changes it alike at both scales (regions minus single partnerships: {between})"
+                     + (": it does not explain the disagreement." if disagreement else "."))
         else:
             text += "It cannot be measured at both scales."
         lines.append(text)
@@ -325,24 +326,32 @@ def section(tables: dict[str, pd.DataFrame], facts: dict[str, dict], figure: str
             lines += ["Months to the first cooperating pair count only the partnerships that had one (the share above); "
                       "a region's value is the median over its partnerships.", ""]
         verdicts = set(table.loc[table["role"] == "outcome", "verdict"])
-        if DISAGREE in verdicts:
-            lines += _explanations(table, lever, arm_a, arm_b)
+        if verdicts & {DISAGREE, UNCLEAR}:
+            lines += _explanations(table, lever, arm_a, arm_b, DISAGREE in verdicts)
         else:
-            lines += [("No outcome disagrees between the scales" + (" (some are unclear)" if UNCLEAR in verdicts else "")
-                       + f"; what {knob_name(lever)} changes on the day a partnership forms at each scale (who partners, "
-                       f"size, who convenes) is in `{CSV}`."), ""]
+            lines += [f"The scales agree on every outcome; what {knob_name(lever)} changes on the day a partnership "
+                      f"forms at each scale (who partners, size, who convenes) is in `{CSV}`.", ""]
     if figure:
         lines += [f"![{figure}]({figure})", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _explanations(table: pd.DataFrame, lever: str, arm_a: str, arm_b: str) -> list[str]:
-    lines = ["### Why the scales disagree: the candidates, measured", "",
-             f"What {knob_name(lever)} changes on the day a partnership forms, at each scale, measured in the same runs. "
-             "A factor the lever changes differently at the two scales is a candidate explanation of the disagreement; "
-             "one it changes alike at both is not. These are measurements, not proof of cause: a study that holds a "
-             "candidate equal at both scales (for example single partnerships as large as a region's, through "
-             "`organizations.count`) would test it.", ""]
+def _explanations(table: pd.DataFrame, lever: str, arm_a: str, arm_b: str, disagreement: bool) -> list[str]:
+    """The candidates: the subsection "Why the scales disagree" when an outcome disagrees; when none does but some
+    are unclear, the same numbers as what differs between the scales, without calling them explanations."""
+    what = (f"What {knob_name(lever)} changes on the day a partnership forms, at each scale, measured in the same "
+            "runs. ")
+    if disagreement:
+        lines = ["### Why the scales disagree: the candidates, measured", "",
+                 what + "A factor the lever changes differently at the two scales is a candidate explanation of the "
+                 "disagreement; one it changes alike at both is not. These are measurements, not proof of cause: a "
+                 "study that holds a candidate equal at both scales (for example single partnerships as large as a "
+                 "region's, through `organizations.count`) would test it.", ""]
+    else:
+        lines = ["### What differs between the scales: the candidates, measured", "",
+                 what + "No outcome clearly disagrees, so nothing needs explaining; should more runs find a "
+                 "disagreement where the answer is unclear, a factor the lever changes differently at the two scales "
+                 "would be a candidate explanation.", ""]
     header = ["Candidate", "Measure", f"Single partnerships: {arm_b} → {arm_a}", "Effect (95% interval)",
               f"Regions: {arm_b} → {arm_a}", "Effect (95% interval)", "Between the scales"]
     rows = []
@@ -351,7 +360,7 @@ def _explanations(table: pd.DataFrame, lever: str, arm_a: str, arm_b: str) -> li
             f"**differs** by {_signed(sp['gap'], measure.digits)} ({_interval(sp, measure.digits, 'gap_low', 'gap_high')})")
         rows.append([_cap(measure.group), measure.name, *_scale_cells(sp, sr, measure.digits), between])
     lines += [_markdown_table(header, rows, ["l", "l", "r", "r", "r", "r", "l"]), ""]
-    lines += candidate_sentences(table) + [""]
+    lines += candidate_sentences(table, disagreement=disagreement) + [""]
     return lines
 
 
