@@ -389,12 +389,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments import SweepAborted, SweepInterrupted, load_spec, run_sweep
     from sim.experiments.execute import final_line
 
+    from sim.experiments import scales
+
     spec = load_spec(args.spec, replicates=args.replicates, steps=args.steps)
     out_dir = args.out if args.out is not None else Path("results") / spec.name
     _check_output_dir(out_dir)
+    sweep = scales.run_scaled_sweep if isinstance(spec, scales.ScaledSpec) else run_sweep
+    if isinstance(spec, scales.ScaledSpec):
+        final_line = scales.final_line
     try:
-        run_sweep(spec, out_dir, workers=args.workers, backend=args.backend, scheduler=args.scheduler, resume=args.resume,
-                  allow_large=args.yes_large)
+        sweep(spec, out_dir, workers=args.workers, backend=args.backend, scheduler=args.scheduler, resume=args.resume,
+              allow_large=args.yes_large)
     except SweepInterrupted as stop:
         ignore_interrupts()
         again = [PROG, "sweep", str(args.spec), "--out", str(out_dir), "--resume"]
@@ -410,13 +415,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.experiments.reporting import ReportError, check_study, load_study, write_report
+    from sim.experiments.reporting import ReportError, check_results, write_report
 
     out_dir = args.out if args.out is not None else args.results / "report"
     _check_output_dir(out_dir)
     try:
-        check_study(args.results)  # bad input fails before anything is created
-        load_study(args.results)
+        check_results(args.results)  # bad input fails before anything is created
         with _no_empty_folders_on_failure(out_dir):
             paths = _write(lambda: write_report(args.results, out_dir), out_dir, "report")
     except ReportError as error:

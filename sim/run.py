@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import profile
 from sim.region.model import EcosystemModel
 from sim.model import PartnershipModel
 from sim.errors import ScenarioError
@@ -33,6 +34,7 @@ class RunResult:
     partnerships: pd.DataFrame | None = None
     state: State | None = field(default=None, repr=False, compare=False)
     networks: Mapping[int, Any] = field(default_factory=dict, repr=False, compare=False)
+    formation: dict | None = None  # with formation=True: the run's formation profile (sim.profile)
 
     @property
     def is_ecosystem(self) -> bool:
@@ -62,7 +64,8 @@ def resolve(scenario: str | Path | Params, seed: int | None = None, steps: int |
 
 
 def run(scenario: str | Path | Params, seed: int | None = None, steps: int | None = None,
-        overrides: dict[str, Any] | None = None, network_months: Iterable[int] = ()) -> RunResult:
+        overrides: dict[str, Any] | None = None, network_months: Iterable[int] = (),
+        formation: bool = False) -> RunResult:
     """Run one scenario to its end.
 
     ``scenario`` is a name in ``scenarios/``, a path to a TOML file, or a
@@ -70,23 +73,29 @@ def run(scenario: str | Path | Params, seed: int | None = None, steps: int | Non
     ``[ecosystem]`` of organizations runs as :class:`sim.region.model.EcosystemModel`, else as
     :class:`PartnershipModel`. ``network_months`` (a partnership only) keeps its network at those months
     (``result.networks``); the run's results are the same with or without them.
+    ``formation`` also notes who formed each partnership, how large it was and who convened it
+    (``RunResult.formation``, :mod:`sim.profile`); the run is the same.
     """
     name, params = resolve(scenario, seed, steps, overrides)
     months = _network_months(network_months, params)
     if params.ecosystem.organizations:
         model = EcosystemModel(params, rng=params.seed, scenario_name=name)
+        watch = profile.RegionWatch(model) if formation else None
         while model.running:
-            model.step()
+            model.step() if watch is None else watch.step()
         return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary(),
-                         partnerships=model.partnerships_frame())
+                         partnerships=model.partnerships_frame(), formation=watch.profile() if watch else None)
     model = PartnershipModel(params, rng=params.seed, scenario_name=name)
+    formed = profile.founding(model) if formation else None
     networks = {}
     for month in months:
         model.run_to(month)
         networks[month] = network_graph(model.state, month)
     model.finish()
-    return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary(), state=model.state,
-                     networks=networks)
+    summary = model.summary()
+    return RunResult(params=params, timeseries=model.timeseries(), summary=summary, state=model.state,
+                     networks=networks,
+                     formation=profile.partnership_profile(formed, summary) if formation else None)
 
 
 NETWORK_MONTHS = "--network-months"

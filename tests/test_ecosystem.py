@@ -542,7 +542,7 @@ def test_a_partnerships_state_is_a_snapshot():
 
 def formed_sizes(referrals: bool, seed: int) -> list[int]:
     _, params = resolve("region", seed=seed, overrides={"ecosystem.referrals": referrals, "steps": 37})
-    model = EcosystemModel(params)
+    model = EcosystemModel(params, rng=params.seed)
     while model.running:
         model.step()
     return [p.founding for p in model.partnerships]
