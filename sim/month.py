@@ -122,7 +122,8 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
 
     # 1. governance (the champion's style shapes how much a community voice adds to deliberation)
     inclusion = leadership.inclusion_cost(p.inclusion_cost, p.style, p.style_effect, champion)
-    authority = governance.authorities(active, community, orgs.budget, p.mode, p.community_share, p.lead_share)
+    authority = governance.authorities(active, community, orgs.budget, p.mode, p.community_share, p.lead_share,
+                                       ps.founding[k])
     voice = np.zeros(n)
     weighted_voices = 0.0
     voices_heard = 0.0
@@ -145,8 +146,8 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     public = funding.public_money(at_scale, p.takeover_share, p.monthly_amount)
     money = grant_money + public
     staffed = governance.backbone_staffed(p.mode, money > 0.0, p.backbone_share)
-    efficiency = governance.decision_efficiency(governance.voices_at_table(weighted_voices, p.mode),
-                                                p.deliberation_capacity, staffed)
+    efficiency = governance.decision_efficiency(governance.voices_at_table(weighted_voices, p.mode, p.lead_deliberation),
+                                                p.deliberation_capacity, staffed, p.backbone_deliberation)
 
     # 3. load and time; the money split among the members
     meeting = governance.meeting_load(voices_heard, p.meeting_time, staffed)
@@ -378,7 +379,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     founding_sector = np.zeros(N_SECTORS, dtype=np.bool_)
     sector_at_table = np.zeros(N_SECTORS, dtype=np.bool_)
     for i in range(n):
-        if i < p.target_members:
+        if i < ps.founding[k]:
             founding_sector[orgs.sector[i]] = True
         if active[i]:
             sector_at_table[orgs.sector[i]] = True
@@ -391,7 +392,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     for i in range(n):
         if orgs.joined_step[i] == NOT_JOINED:
             priority = joining.candidate_priority(founding_sector[orgs.sector[i]] and not sector_at_table[orgs.sector[i]],
-                                                  i < p.target_members, trust_now[convener, i])
+                                                  i < ps.founding[k], trust_now[convener, i])
             if priority > best:
                 invited, best = i, priority
     joiner = NONE

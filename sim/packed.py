@@ -47,6 +47,8 @@ class Packed(NamedTuple):
     meeting_time: float
     mutual_respect: float
     backbone_share: float
+    lead_deliberation: float
+    backbone_deliberation: float
     # funding: the founding funder
     grant_months: int
     monthly_amount: float
@@ -141,6 +143,7 @@ def pack(params: Params) -> Packed:
         lead_share=float(gov.lead_share), deliberation_capacity=float(gov.deliberation_capacity),
         inclusion_cost=float(gov.inclusion_cost), meeting_time=float(gov.meeting_time),
         mutual_respect=float(gov.mutual_respect), backbone_share=float(gov.backbone_share),
+        lead_deliberation=float(gov.lead_deliberation), backbone_deliberation=float(gov.backbone_deliberation),
         grant_months=int(fund.grant_months), monthly_amount=float(fund.monthly_amount),
         dollars_per_time_unit=float(fund.dollars_per_time_unit), renewal_rule=RENEWAL_RULES.index(fund.renewal),
         renewal_probability=float(fund.renewal_probability), allocation=ALLOCATIONS.index(fund.allocation),

@@ -245,6 +245,12 @@ class Governance:
                                   doc="respect that lets partners reveal and heal the hurt of being left out of a decision",
                                   source="000")
     backbone_share: float = param(0.15, low=0.0, high=1.0, doc="share of the grant paying the backbone's dedicated staff", source="003")
+    lead_deliberation: float = param(0.5, low=0.0, high=1.0,
+                                     doc="how much each voice weighs at the table under a lead agency, which prepares the decisions (1: as under shared governance)",
+                                     source="assumption (the direction from Provan & Kenis 2008: a lead organization centralizes decisions; the size is ours, and the lead agency's advantage in large partnerships rests on it)")
+    backbone_deliberation: float = param(1.5, low=1.0, high=10.0,
+                                         doc="how many times as many voices the table holds while a staffed backbone convenes and prepares (1: no help)",
+                                         source="assumption (the direction from Kania & Kramer 2011 on backbone staff; the size is ours)")
 
 
 @dataclass(frozen=True)
@@ -290,7 +296,7 @@ class Partnership:
                                     doc="monthly chance that a partnership whose innovation is at scale decides its goals are met and closes",
                                     source="ASPE/NORC 2012 (a third of the coalitions that ended had met their goals); the rate is an assumption")
     core_share: float = param(0.5, low=0.0, high=1.0,
-                              doc="share of its founding members a partnership must keep, still doing joint work, to count as a functioning core (sustained) rather than a remnant",
+                              doc="members at the table (founding or joined later), as a share of the number it was founded with, that a partnership still doing joint work needs to count as a functioning core (sustained) rather than a remnant",
                               source="assumption")
     advocacy_risk: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
                                  doc="monthly chance of a backlash against full advocacy before a closed public sector (scaled by advocacy and by 1 - receptivity)",

@@ -48,10 +48,11 @@ STATUS_MEANING = {
                 "running",
     "still funded": "still running with grant money flowing at the end of the run, so whether it would outlive its "
                     "money is not yet known",
-    "sustained": "still running after its grant money ended, with a functioning core: at least core_share (half, by "
-                 "default) of its founding members still in and still doing joint work",
-    "remnant": "still running after its grant money ended, but only as a remnant: fewer than core_share of its "
-               "founding members, or no joint work",
+    "sustained": "still running after its grant money ended, with a functioning core: members at the table "
+                 "(founding or joined later) at least core_share (half, by default) of the number it was founded "
+                 "with, still doing joint work",
+    "remnant": "still running after its grant money ended, but only as a remnant: fewer members than core_share of "
+               "the number it was founded with, or no joint work",
 }
 # The type of each summary value that is a single number, flag or label (None allowed where the value may be missing),
 # for tables of many runs (sim.experiments.store); "first_step_at_level" is a month per level.
@@ -84,11 +85,11 @@ SUMMARY_KEYS = (
 
 
 @rule
-def power_share(orgs, p) -> float:
+def power_share(orgs, p, founding: int) -> float:
     """The community's share of decision power now: authority used with capacity."""
     n = orgs.active.shape[0]
     authority = governance.authorities(orgs.active, orgs.community, orgs.budget, p.mode, p.community_share,
-                                       p.lead_share)
+                                       p.lead_share, founding)
     held = 0.0
     rest = 0.0
     for i in range(n):
@@ -142,7 +143,7 @@ def record_row(row, step, orgs, pairs, ps, k, p, facts, first_at_level):
     row[C_EVIDENCE] = phases.evidence_share(ps.evidence[k], p.demonstration_work)
     row[C_POLICY] = phases.policy_case_share(ps.policy[k], p.policy_work)
     row[C_OUTCOME] = ps.outcome[k]
-    row[C_POWER] = power_share(orgs, p)
+    row[C_POWER] = power_share(orgs, p, ps.founding[k])
     active = 0
     for i in range(n):
         if orgs.active[i]:
@@ -244,9 +245,10 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
     goals_met = pship.goals_met
     joined = state.orgs.joined_step
     founding = int(np.count_nonzero(joined == 0))
-    # The core is judged against the founding members it was formed with (under gradual inclusion, not only the
-    # core that started): the rows before the candidates of the pool.
-    formed_with = min(state.count, params.organizations.count)
+    # The core is judged against the number of founding members it was formed with (under gradual inclusion, not
+    # only the core that started); members who joined later count toward it: a coalition that replaced its
+    # members still functions.
+    formed_with = pship.founding or min(state.count, params.organizations.count)
     members_end = int(rows[steps, C_ACTIVE])
     core = not ended and membership.functioning_core(members_end, formed_with, params.partnership.core_share,
                                                      bool(rows[steps, C_WORK] > 0.0))

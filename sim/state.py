@@ -132,6 +132,7 @@ class PartnershipArrays(NamedTuple):
     end_step: np.ndarray         # int64: month the partnership ended (collapsed, or closed with its goals met), or NONE
     end_cause: np.ndarray        # int64: why it ended, a code into ROADS, or NONE
     convener: np.ndarray         # int64: the row of the member that convenes (see sim.rules.leadership)
+    founding: np.ndarray         # int64: how many of its first rows are founding members (the rest: candidates)
     champion: np.ndarray         # bool: the convener's champion is there
     goodwill: np.ndarray         # float64: the funders' and the public sector's goodwill, 0..1 (advocacy's risk)
     funders_used: np.ndarray     # int64: bit mask of the funders that ever paid it (FOUNDING_FUNDER_BIT, 1 + k, PUBLIC_BUDGET_BIT)
@@ -145,7 +146,7 @@ PARTNERSHIP_DTYPES = PartnershipArrays(
     phase=np.int64, assessment=np.float64, evidence=np.float64, policy=np.float64, outcome=np.float64,
     funded=np.bool_, grant_month=np.int64, grants_received=np.int64, other_grant_month=np.int64, grant_end=np.int64,
     funding_end=np.int64, scale_step=np.int64, end_step=np.int64, end_cause=np.int64, convener=np.int64,
-    champion=np.bool_, goodwill=np.float64, funders_used=np.int64, committed=np.float64)
+    founding=np.int64, champion=np.bool_, goodwill=np.float64, funders_used=np.int64, committed=np.float64)
 
 
 def partnership_arrays(count: int, other_funders: int = 0) -> PartnershipArrays:
@@ -191,6 +192,7 @@ class PartnershipState:
     end_step: int | None = None
     end_cause: str | None = None
     convener: int = 0
+    founding: int = 0
     champion: bool = True
     goodwill: float = 1.0
     funding_sources: int = 1
@@ -223,6 +225,7 @@ class PartnershipState:
                    grant_end_step=month(arrays.grant_end[k]), funding_end_step=month(arrays.funding_end[k]),
                    scale_step=month(arrays.scale_step[k]), end_step=month(arrays.end_step[k]),
                    end_cause=None if cause == NONE else ROADS[cause], convener=int(arrays.convener[k]),
+                   founding=int(arrays.founding[k]),
                    champion=bool(arrays.champion[k]), goodwill=float(arrays.goodwill[k]),
                    funding_sources=int(arrays.funders_used[k]).bit_count(), committed=float(arrays.committed[k]))
 
@@ -384,6 +387,7 @@ def start_partnership(orgs: OrgState, trust: np.ndarray, purpose: np.ndarray, pa
     partnership.funding_end[0] = NONE if funded else 0
     partnership.grant_end[0] = NONE if funded else 0
     partnership.convener[0] = convener
+    partnership.founding[0] = founding
     partnership.funders_used[0] = (1 << FOUNDING_FUNDER_BIT) if funded else 0
     partnership.committed[0] = founding_grant_value(params) if funded else 0.0
     return State(orgs=orgs, pairs=pairs, partnerships=partnership)

@@ -553,10 +553,20 @@ BUDGET = np.array([9e9, 1e4, 1e6, 5e6, 2e6])
 ALL = np.ones(5, dtype=bool)
 
 
-def authorities_of(active, mode, share, lead_share, community=COMMUNITY, budget=BUDGET):
-    out = governance.authorities(active, community, budget, mode, share, lead_share)
+def authorities_of(active, mode, share, lead_share, community=COMMUNITY, budget=BUDGET, founding=None):
+    founding = active.size if founding is None else founding
+    out = governance.authorities(active, community, budget, mode, share, lead_share, founding)
     assert out.shape == active.shape
     return out
+
+
+def test_the_lead_agency_is_a_founding_member_never_a_candidate_who_joined_later():
+    # rows 3 and 4 joined later: the largest institution among the founders 0..2 is row 2, not row 3
+    lead_mode = governance.LEAD_AGENCY
+    out = authorities_of(ALL, lead_mode, 0.4, 0.5, founding=3)
+    assert_allclose(out[2], 0.6 * 0.5)
+    assert_allclose(out[[3, 4]], 0.6 * 0.5 / 2)
+    assert_allclose(authorities_of(ALL, lead_mode, 0.4, 0.5)[3], 0.6 * 0.5)  # all founders: row 3 leads
 
 
 def test_lead_agency_is_the_largest_institution():
@@ -664,9 +674,10 @@ def test_deliberation_weight_counts_inclusion_cost():
 
 
 def test_voices_at_table_halved_under_a_lead_agency():
-    assert governance.voices_at_table(3.25, SHARED) == 3.25
-    assert governance.voices_at_table(3.25, BACKBONE) == 3.25
-    assert_allclose(governance.voices_at_table(3.25, LEAD_AGENCY), 1.625)
+    assert governance.voices_at_table(3.25, SHARED, 0.5) == 3.25
+    assert governance.voices_at_table(3.25, BACKBONE, 0.5) == 3.25
+    assert_allclose(governance.voices_at_table(3.25, LEAD_AGENCY, 0.5), 1.625)
+    assert governance.voices_at_table(3.25, LEAD_AGENCY, 1.0) == 3.25
 
 
 def test_backbone_staffed_only_when_paid():
@@ -680,10 +691,11 @@ def test_backbone_staffed_only_when_paid():
 @pytest.mark.parametrize("deliberation_capacity", [1.0, 7.5, 20.0])
 def test_decision_efficiency_is_half_at_capacity(deliberation_capacity):
     d = deliberation_capacity
-    assert_allclose(governance.decision_efficiency(d, d, False), 0.5)
-    assert_allclose(governance.decision_efficiency(1.5 * d, d, True), 0.5)
-    assert governance.decision_efficiency(0.0, d, False) == 1.0
-    assert_allclose(governance.decision_efficiency(2 * d, d, False), 0.2)
+    assert_allclose(governance.decision_efficiency(d, d, False, 1.5), 0.5)
+    assert_allclose(governance.decision_efficiency(1.5 * d, d, True, 1.5), 0.5)
+    assert_allclose(governance.decision_efficiency(1.5 * d, d, False, 1.5), 1 / (1 + 2.25))
+    assert governance.decision_efficiency(0.0, d, False, 1.5) == 1.0
+    assert_allclose(governance.decision_efficiency(2 * d, d, False, 1.5), 0.2)
 
 
 def test_meeting_load_backbone_carries_half():

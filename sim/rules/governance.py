@@ -23,10 +23,7 @@ from sim.packed import BACKBONE, LEAD_AGENCY
 
 # A staffed backbone convenes and prepares: the table holds half again as many voices, and its staff
 # carry half the meeting load (seed 003).
-BACKBONE_DELIBERATION = 1.5
 BACKBONE_MEETING_SHARE = 0.5
-# A lead agency prepares decisions: every voice at the table weighs half.
-LEAD_AGENCY_DELIBERATION = 0.5
 
 
 @rule
@@ -80,8 +77,9 @@ def lead_splits_authority(mode: int, lead_active: bool, lead_is_community: bool,
 
 
 @rule
-def authorities(active, community, budget, mode: int, community_share: float, lead_share: float):
-    """Every member's formal authority (0 for those who left); over the active members they sum to 1."""
+def authorities(active, community, budget, mode: int, community_share: float, lead_share: float, founding: int):
+    """Every member's formal authority (0 for those who left); over the active members they sum to 1. The lead
+    agency is one of the ``founding`` members (the first rows), never a candidate who joined later."""
     n = active.shape[0]
     n_active = 0
     n_community = 0
@@ -91,7 +89,7 @@ def authorities(active, community, budget, mode: int, community_share: float, le
             if community[i]:
                 n_community += 1
     n_institutions = n_active - n_community
-    lead = lead_agency(budget, community)
+    lead = lead_agency(budget[:founding], community[:founding])
     held = community_share_held(n_community, n_institutions, community_share)
     splits = lead_splits_authority(mode, active[lead], community[lead], n_institutions)
     out = np.zeros(n)
@@ -125,9 +123,10 @@ def deliberation_weight(voice: float, is_community: bool, capacity: float, inclu
 
 
 @rule
-def voices_at_table(weighted_voices: float, mode: int) -> float:
-    """The summed deliberation weights, halved under a lead agency (the lead prepares decisions)."""
-    return LEAD_AGENCY_DELIBERATION * weighted_voices if mode == LEAD_AGENCY else weighted_voices
+def voices_at_table(weighted_voices: float, mode: int, lead_deliberation: float) -> float:
+    """The summed deliberation weights, times ``lead_deliberation`` under a lead agency (the lead prepares
+    decisions)."""
+    return lead_deliberation * weighted_voices if mode == LEAD_AGENCY else weighted_voices
 
 
 @rule
@@ -137,12 +136,13 @@ def backbone_staffed(mode: int, funded: bool, backbone_share: float) -> bool:
 
 
 @rule
-def decision_efficiency(voices_at_table: float, deliberation_capacity: float, staffed: bool) -> float:
+def decision_efficiency(voices_at_table: float, deliberation_capacity: float, staffed: bool,
+                        backbone_deliberation: float) -> float:
     """Share of work time not lost to deciding: ``1 / (1 + (voices / capacity)^2)``.
 
     A staffed backbone convenes and prepares, so the table holds half again as many voices.
     """
-    capacity = deliberation_capacity * (BACKBONE_DELIBERATION if staffed else 1.0)
+    capacity = deliberation_capacity * (backbone_deliberation if staffed else 1.0)
     crowding = voices_at_table / capacity
     return 1.0 / (1.0 + crowding * crowding)
 
