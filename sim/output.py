@@ -163,7 +163,8 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
     """Write the time series, the summary and the figures into ``out_dir``; return the paths written.
 
     An ecosystem run also writes ``partnerships.csv`` (one row per partnership) and its figures
-    show the region. Files already in ``out_dir`` with the same names are replaced; other files
+    show the region. A run from data also writes its start tables (``start_organizations.csv``, ...: the data's
+    answers beside the model's values, docs/DATA.md). Files already in ``out_dir`` with the same names are replaced; other files
     there are left alone.
     """
     if result.is_ecosystem:
@@ -173,6 +174,8 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
         figures = tuple((name, lambda result, plot=plot: plot(result.timeseries, result.summary))
                         for name, plot in zip(FIGURE_NAMES, (plot_levels, plot_trust, plot_phases)))
         tables = ((TIMESERIES, result.timeseries),)
+    # A run from data also writes the data's answers beside the model's values, in full precision.
+    start_tables = tuple((result.start_tables or {}).items())
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = atomic.staging_dir(out_dir)  # also removes the staging folders of runs that were killed
@@ -180,6 +183,8 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
         (staging / FIGURES).mkdir()
         for name, frame in tables:
             _write_timeseries(frame, staging / name)
+        for name, frame in start_tables:
+            frame.to_csv(staging / name, index=False, lineterminator="\n", encoding="utf-8")
         _write_summary(result.summary, staging / SUMMARY)
         for name, draw in figures:
             figure = draw(result)
@@ -188,7 +193,8 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
             finally:
                 plt.close(figure)
 
-        relative = [*(Path(name) for name, _ in tables), Path(SUMMARY), *(Path(FIGURES) / name for name, _ in figures)]
+        relative = [*(Path(name) for name, _ in (*tables, *start_tables)), Path(SUMMARY),
+                    *(Path(FIGURES) / name for name, _ in figures)]
         out_dir.mkdir(exist_ok=True)
         (out_dir / FIGURES).mkdir(exist_ok=True)
         written = []

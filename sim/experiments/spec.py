@@ -26,7 +26,9 @@ from typing import Any, Iterator, get_type_hints
 from sim import bundled
 from sim.errors import ScenarioError, raise_all
 from sim.experiments.store import REGION, run_kind
+from sim.inputdata.load import StartingData
 from sim.params import Params
+from sim.run import starting_data
 from sim.scenarios import _check_override_key, load_scenario, read_toml, scenario_path
 
 METHODS = ("grid", "list", "latin_hypercube", "sobol", "morris", "policies")
@@ -131,6 +133,7 @@ class Spec:
     policies: tuple[tuple[str, dict], ...] = ()  # a policies design: (name, {key: value}) in the file's order
     reference: str | None = None  # ... and the policy the others are compared with
     posterior: Posterior | None = None  # a posterior ensemble: each replicate's fitted parameters drawn from it
+    start: StartingData | None = None  # the scenario's [data], read once: every run starts from it (docs/DATA.md)
 
     @property
     def name(self) -> str:
@@ -146,9 +149,14 @@ class Spec:
 
     @property
     def hash(self) -> str:
-        if self.posterior is not None:  # a new posterior in the same file is another study
-            return spec_hash({**self.data, "posterior_sha256": self.posterior.sha256})
-        return spec_hash(self.data)
+        """The spec's hash: a new posterior in the same file is another study, and so are changed data (a sweep
+        resumed on them is refused)."""
+        data = dict(self.data)
+        if self.posterior is not None:
+            data["posterior_sha256"] = self.posterior.sha256
+        if self.start is not None:
+            data["starting data"] = self.start.digest
+        return spec_hash(data)
 
     @property
     def kind(self) -> str:
@@ -322,7 +330,8 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
         scenario_path(scenario)
     except ScenarioError as error:
         fail("scenario", f"{error.problem}: {scenario_text}", error.allowed)
-    load_scenario(scenario)  # a broken scenario file is blamed on itself
+    load_scenario(scenario)  # a broken scenario file (or its data) is blamed on itself
+    start = starting_data(scenario)
 
     # Steps (spec or --steps).
     run_steps = data.get("steps")
@@ -471,7 +480,7 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
                 replicates=data["replicates"], steps=base.steps, root_seed=root_seed, method=method,
                 samples=samples if method in SAMPLING_METHODS else None, levels=levels if method == "morris" else None,
                 knobs=tuple(knobs), fixed=fixed, timeseries=timeseries, every=every, base=base,
-                policies=policies, reference=reference, posterior=posterior)
+                policies=policies, reference=reference, posterior=posterior, start=start)
 
 
 POSTERIOR_ALLOWED = "the posterior.csv of a calibration (partnersim calibrate), as a path relative to the spec"
