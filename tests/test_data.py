@@ -371,3 +371,17 @@ def test_load_reads_each_file_once_while_it_is_unchanged(tmp_path):
     again = starting_data(scenario)
     assert again is not first and again.relationships.rows == first.relationships.rows + 1
     assert load(again.spec) is again
+
+
+def test_the_data_documentation_names_every_factor_mapping_and_file():
+    text = (REPO_ROOT / "docs" / "DATA.md").read_text(encoding="utf-8")
+    for _, key, label in FACTOR_LIST:
+        assert f"`{key}`: {label}" in text, key
+    for mapping in MAPPINGS:
+        assert f"| `{mapping.factor}` | `{mapping.parameter}` |" in text, mapping.parameter
+    from sim.inputdata.continuation import ORG_FIELDS
+
+    for name in ORG_FIELDS:
+        assert f"`{name}`" in text, name
+    odd = (REPO_ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    assert "### From data" in odd and "docs/DATA.md" in odd.split("## 6. Input data")[1].split("## 7.")[0]
