@@ -247,7 +247,10 @@ def data_folder(directory: str | Path, named_by: str) -> DataSpec:
     """The data set of a folder: its ``data.toml``, or its files by their usual names (docs/DATA.md)."""
     directory = Path(directory).expanduser()
     if not directory.is_dir():
-        raise ScenarioError(named_by, "", f"{directory}: no such folder", "a folder of data files (docs/DATA.md)")
+        problem = "a file, not a folder" if directory.is_file() else "no such folder"
+        raise ScenarioError(named_by, "", f"{directory}: {problem}",
+                            "a folder of data files: organizations.csv (and relationships.csv, factors.csv, "
+                            "sectors.csv), or a data.toml naming them (docs/DATA.md)")
     described = directory / codebook.FOLDER_FILE
     table = read_toml(described) if described.is_file() else None
     return codebook.folder(directory, table, str(described) if table is not None else str(directory))

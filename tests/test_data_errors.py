@@ -183,6 +183,8 @@ def test_data_flags_and_exports_that_cannot_be(tmp_path, capsys):
          ["--export-month: 50 is out of range", "allowed: a month from 0 (where the run starts) to 36"]),
         (["--export-month", "5"], ["--export-month: needs --export DIR"]),
         (["--data", str(tmp_path / "nowhere")], ["--data", "nowhere: no such folder", "allowed: a folder of data files"]),
+        (["--data", str(tmp_path / "data" / "roster.csv")], ["--data", "roster.csv: a file, not a folder",
+                                                            "allowed: a folder of data files: organizations.csv"]),
         (["--data", str(tmp_path / "data")], ["data: no data.toml and no organizations.csv"]),
         (["--data", str(whole)], ["state.json: not JSON", "allowed: the state.json partnersim wrote"]),
         (["--data", str(damaged_ids)], ["state.json: organizations.id: the organizations differ from the roster's"]),
