@@ -4,6 +4,10 @@
 #                 grant-timeline and betterment-vs-empowerment studies with their reports
 #   make test     set up .venv (partnersim with every extra: '.[dev]'), lint with ruff, then run pytest
 #   make lint     only the lint (ruff check)
+#   make install-check
+#                 build the wheel, install it with only the core's dependencies into a fresh virtual
+#                 environment outside the source tree and run a scenario, a sweep and a report from another
+#                 directory (scripts/install-check.sh; .ci/run runs it after the tests)
 #   make bench    run benchmarks (when a benchmarks/ package exists); not part of `make test`.
 #                 A full run prepends a section to benchmarks/RESULTS.md; a smoke run:
 #                 `make bench BENCH_ARGS=--quick`, one benchmark: `make bench BENCH_ARGS="--only step"`
@@ -25,7 +29,7 @@ PIP_FLAGS   ?= -q
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
-.PHONY: all setup venv demo test lint bench clean
+.PHONY: all setup venv demo test lint install-check bench clean
 
 all: test
 
@@ -76,6 +80,9 @@ test: setup lint
 # Lint (pyproject.toml's [tool.ruff]); part of `make test`.
 lint: setup
 	"$(VENV)/bin/ruff" check .
+
+install-check: setup
+	PYTHON='$(PYTHON)' sh scripts/install-check.sh "$(VENV_PY)"
 
 bench:
 	@if [ -d benchmarks ]; then \

@@ -220,7 +220,7 @@ def bench_run(s: Settings) -> list[Figure]:
         t0 = time.perf_counter()
         name, params = resolve("baseline", seed=seed, steps=TYPICAL_STEPS, overrides=overrides)
         t1 = time.perf_counter()
-        model = PartnershipModel(params, scenario=name)
+        model = PartnershipModel(params, rng=params.seed, scenario_name=name)
         t2 = time.perf_counter()
         model.finish()
         t3 = time.perf_counter()

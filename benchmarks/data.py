@@ -103,7 +103,7 @@ def bench_data(s) -> list[Figure]:
             load_mod._load.cache_clear()
             params = sim.load_scenario(scenario)
             start, _, _ = region_data.build(starting_data(scenario), params)
-            return EcosystemModel(params, start=start)
+            return EcosystemModel(params, rng=params.seed, start=start)
 
         figures.append(timed("a 10,000-organization region from its files, ready to run", start_region, repeats,
                              f"load_scenario (reads and checks the files), the region's start (gaps filled, "

@@ -27,6 +27,7 @@ from sim.extras import MissingExtra, require
 from sim.interrupts import exit_status, ignore_interrupts, interrupts_raise, signal_name, signal_of
 from sim.run import starting_data
 from sim.scenarios import OVERRIDE_SOURCE, parse_set, read_toml, scenario_names, scenario_path
+from sim.run import NETWORK_MONTHS
 
 PROG = "partnersim"
 EXIT_USAGE = 2
@@ -94,6 +95,9 @@ def build_parser() -> Parser:
                      help="also write the partnership's state at --export-month (default: the last month) to DIR, in "
                           "the files --data reads")
     run.add_argument("--export-month", type=int, metavar="N", help="the month whose state --export writes")
+    run.add_argument("--network-months", metavar="M,M,...",
+                     help="also write the partnership's network at these months as networks/month_M.graphml "
+                          "(GraphML, for networkx, Gephi or igraph), e.g. 0,36")
     run.set_defaults(handler=cmd_run)
 
     listing = commands.add_parser("scenarios", help="list the scenarios with their descriptions", allow_abbrev=False)
@@ -316,7 +320,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         export_month = params.steps if args.export_month is None else args.export_month
 
     result = sim.run(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides, data=starting,
-                     export_month=export_month)
+                     export_month=export_month, network_months=_months_list(args.network_months))
     with _no_empty_folders_on_failure(out_dir):
         paths = _write(lambda: write_run(result, out_dir), out_dir, "output")
     if result.export is not None:
@@ -328,6 +332,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if result.start_note:
         print(result.start_note)
     return _list_written(paths, out_dir if result.export is None else f"{out_dir} and {args.export}")
+
+
+def _months_list(text: str | None) -> list[int]:
+    """``--network-months 0,36`` as months (whether the run has them, sim.run checks)."""
+    if text is None:
+        return []
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ScenarioError(NETWORK_MONTHS, "", f"{text!r} is not a list of months",
+                            "whole months separated by commas, e.g. 0,36") from None
 
 
 def _write(write, out_dir: Path, what: str) -> list:
@@ -405,12 +420,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments import SweepAborted, SweepInterrupted, load_spec, run_sweep
     from sim.experiments.execute import final_line
 
+    from sim.experiments import scales
+
     spec = load_spec(args.spec, replicates=args.replicates, steps=args.steps)
     out_dir = args.out if args.out is not None else Path("results") / spec.name
     _check_output_dir(out_dir)
+    sweep = scales.run_scaled_sweep if isinstance(spec, scales.ScaledSpec) else run_sweep
+    if isinstance(spec, scales.ScaledSpec):
+        final_line = scales.final_line
     try:
-        run_sweep(spec, out_dir, workers=args.workers, backend=args.backend, scheduler=args.scheduler, resume=args.resume,
-                  allow_large=args.yes_large)
+        sweep(spec, out_dir, workers=args.workers, backend=args.backend, scheduler=args.scheduler, resume=args.resume,
+              allow_large=args.yes_large)
     except SweepInterrupted as stop:
         ignore_interrupts()
         again = [PROG, "sweep", str(args.spec), "--out", str(out_dir), "--resume"]
@@ -426,13 +446,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.experiments.reporting import ReportError, check_study, load_study, write_report
+    from sim.experiments.reporting import ReportError, check_results, write_report
 
     out_dir = args.out if args.out is not None else args.results / "report"
     _check_output_dir(out_dir)
     try:
-        check_study(args.results)  # bad input fails before anything is created
-        load_study(args.results)
+        check_results(args.results)  # bad input fails before anything is created
         with _no_empty_folders_on_failure(out_dir):
             paths = _write(lambda: write_report(args.results, out_dir), out_dir, "report")
     except ReportError as error:

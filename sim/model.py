@@ -5,60 +5,68 @@ Generator) and hands it, with the arrays, to the compiled month (:mod:`sim.month
 which computes the whole new state from the old before anything is applied and
 writes it back into the arrays. ``step()`` takes one month (Mesa's contract);
 ``finish()`` takes all the remaining months in one compiled call, with the same
-results.
+results. As with any Mesa model, ``rng=None`` draws a fresh seed (recorded as
+``model.seed``), parameters may be given as keywords, and ``model.datacollector``
+holds the time series (:mod:`sim.collect`), so ``mesa.batch_run`` works on it.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from sim.agents import Organization
+from sim.collect import MonthlyCollector
+from sim.model_setup import settle
 from sim.month import run_months, step_once
 from sim.packed import pack
 from sim.params import Params
-from sim.record import Recorder, start_row, summarize
-from sim.state import State, founding_grant_value, funder_budgets, has_founding_grant, initial_state
-
-
-@dataclass
-class Snapshot:
-    """A partnership at the end of ``month``, with all a run keeps beside its state: what each funder can still
-    commit, its record so far (rows 0 .. month) and the generator's state. A model started from it continues
-    exactly as the run it was taken from (with ``generator`` None, from a fresh seed instead)."""
-
-    state: State
-    month: int
-    budgets: np.ndarray
-    records: np.ndarray
-    first_at_level: np.ndarray
-    generator: dict | None
+from sim.record import COLUMNS, Recorder, start_row, summarize
+from sim.state import Snapshot, State, founding_grant_value, funder_budgets, has_founding_grant, initial_state
 
 
 class PartnershipModel(mesa.Model):
     """One partnership of ``params.organizations.count`` organizations under one funder.
 
-    ``rng`` overrides the seed in ``params`` (an int or a ``numpy.random.SeedSequence``). ``start`` replaces the
-    drawn start: a :class:`State` (month 0), a function of the model's generator giving month 0 (from data:
+    ``params`` defaults to the ``baseline`` scenario; keyword parameters change it
+    (``PartnershipModel(grant_months=60, community_decision_share=0.5, rng=3)``; names: :mod:`sim.keywords`).
+    ``rng`` seeds the run: an integer, a ``numpy.random.SeedSequence`` or ``Generator``, or None for fresh
+    entropy; the seed used is ``model.seed`` and ``model.params.seed`` (``params``' own seed is used only when
+    passed as ``rng=params.seed``, as :func:`sim.run` does). ``scenario`` is Mesa's: a
+    ``mesa.experimental.scenarios.Scenario`` whose attributes are keyword parameters and whose ``rng`` seeds the
+    run. ``scenario_name`` labels the run in its summary. ``agent_reporters`` (or the class attribute of a
+    subclass) are Mesa agent reporters of each :class:`sim.agents.Organization`. ``start`` replaces the drawn
+    start: a :class:`State` (month 0), a function of the model's generator giving month 0 (from data:
     :mod:`sim.inputdata.start`, which draws what lies beyond the data from it), or a :class:`Snapshot` to
     continue from.
     """
 
-    def __init__(self, params: Params, *, rng: int | np.random.SeedSequence | None = None, scenario: str = "custom",
-                 start: State | Snapshot | Callable[[np.random.Generator], State] | None = None):
-        seed = params.seed if rng is None else rng
+    base_scenario: ClassVar[str] = "baseline"  # the parameters when none are given
+    agent_reporters: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, params: Params | None = None, *, rng: Any = None, scenario: Any = None,
+                 scenario_name: str | None = None, agent_reporters: Mapping[str, Any] | None = None,
+                 start: State | Snapshot | Callable[[np.random.Generator], State] | None = None,
+                 **parameters: Any) -> None:
+        params, seed, scenario_name = settle(type(self), params, rng, scenario, scenario_name, parameters)
         super().__init__(rng=np.random.default_rng(seed))
+        if scenario is not None:
+            self.scenario = scenario  # Mesa's own (its rng was taken as the seed above)
+        self.seed = seed
         self.params = params
         self.packed = pack(params)
-        self.scenario_name = scenario
+        self.scenario_name = scenario_name
+        self._reporters = self.agent_reporters if agent_reporters is None else agent_reporters
         # What each funder can still commit (the founding grant is already committed): see sim.state.funder_budgets.
         self.budgets = funder_budgets(params)
         if has_founding_grant(params):
             self.budgets[0] -= founding_grant_value(params)
+        self.organizations: list[Organization] = []
         if isinstance(start, Snapshot):
             self.continue_from(start)
         elif callable(start):
@@ -66,15 +74,25 @@ class PartnershipModel(mesa.Model):
         else:
             self.start_from(initial_state(params, self.rng) if start is None else start)
         self.organizations = [Organization(self, index) for index in range(self.state.count)]
+        self._collection.collect_agents(self)
 
     def start_from(self, state: State) -> None:
-        """Make ``state`` the partnership's month 0 (the model's record restarts from it)."""
+        """Make ``state`` the partnership's month 0 (the model's record, and its data collection, restart from it)."""
         self.state = state
         self.recorder = Recorder(self.params.steps)
         start_row(self.recorder.records[0], state.orgs, state.pairs, state.partnerships, self.packed,
                   self.recorder.first_at_level)
         self.recorder.filled = 1
         self.month = 0
+        self._collection = MonthlyCollector(COLUMNS, self._reporters)
+        if self.organizations:
+            self._collection.collect_agents(self)
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """Mesa's DataCollector: model reporters ``seed`` and every time-series column but ``step``, one value per
+        month recorded (the collection steps are the months); agent reporters at each month stepped."""
+        return self._collection.read(self)
 
     def continue_from(self, snapshot: Snapshot) -> None:
         """Take up ``snapshot``: its state, month, funders' budgets, record so far and (if it has one) generator."""
@@ -89,6 +107,9 @@ class PartnershipModel(mesa.Model):
         self.month = snapshot.month
         if snapshot.generator is not None:
             self.rng.bit_generator.state = copy.deepcopy(snapshot.generator)
+        self._collection = MonthlyCollector(COLUMNS, self._reporters)
+        if self.organizations:
+            self._collection.collect_agents(self)
 
     def snapshot(self) -> Snapshot:
         """The partnership now (copies), with all a model needs to continue exactly from here."""
@@ -106,24 +127,31 @@ class PartnershipModel(mesa.Model):
         step_once(state.orgs, state.pairs, state.partnerships, self.packed, self.budgets, self.rng, self.month,
                   self.recorder.records, self.recorder.first_at_level)
         self.recorder.filled = self.month + 1
+        self._collection.collect_agents(self)
         if self.month >= self.params.steps:
             self.running = False
 
-    def finish(self, until: int | None = None) -> None:
-        """Take every remaining month (or those up to month ``until``) in one compiled call (the same results as
-        stepping them one by one)."""
-        last = self.params.steps if until is None else min(until, self.params.steps)
-        if self.month < last:
+    def finish(self) -> None:
+        """Take every remaining month in one compiled call (the same results as stepping them one by one)."""
+        self.run_to(self.params.steps)
+        self.running = False
+
+    def run_to(self, month: int) -> None:
+        """Take the months up to ``month`` in one compiled call (the same results as stepping them one by one);
+        the agent reporters are collected at ``month`` only."""
+        month = min(int(month), self.params.steps)
+        if self.month < month:
             state = self.state
             run_months(state.orgs, state.pairs, state.partnerships, self.packed, self.budgets, self.rng,
-                       self.month + 1, last, self.recorder.records, self.recorder.first_at_level)
-            self.month = last
+                       self.month + 1, month, self.recorder.records, self.recorder.first_at_level)
+            self.month = month
             self.recorder.filled = self.month + 1
+            self._collection.collect_agents(self)
         if self.month >= self.params.steps:
             self.running = False
 
     def summary(self) -> dict:
         return summarize(self.scenario_name, self.params, self.state, self.recorder)
 
-    def timeseries(self):
+    def timeseries(self) -> pd.DataFrame:
         return self.recorder.frame()

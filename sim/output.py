@@ -22,6 +22,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from sim import atomic  # noqa: E402
@@ -34,7 +36,9 @@ SUMMARY = "summary.json"
 FIGURES = "figures"
 FIGURE_NAMES = ("levels.png", "trust.png", "phases.png")
 PARTNERSHIPS = "partnerships.csv"
-ECOSYSTEM_FIGURE_NAMES = ("partnerships.png",)
+ORGANIZATIONS = "organizations.csv"
+NETWORKS = "networks"  # a partnership's network at the months asked for: networks/month_36.graphml
+ECOSYSTEM_FIGURE_NAMES = ("partnerships.png", "survival.png")
 
 FIGSIZE = (9.0, 5.0)
 DPI = 100
@@ -162,18 +166,24 @@ def _write_summary(summary: dict, path: Path) -> None:
 def write_run(result: RunResult, out_dir: Path) -> list[Path]:
     """Write the time series, the summary and the figures into ``out_dir``; return the paths written.
 
-    An ecosystem run also writes ``partnerships.csv`` (one row per partnership) and its figures
-    show the region. A run from data also writes its start tables (``start_organizations.csv``, ...: the data's
-    answers beside the model's values, docs/DATA.md). Files already in ``out_dir`` with the same names are replaced; other files
-    there are left alone.
+    A partnership's run also writes ``organizations.csv`` (one row per organization) and, for the months
+    it kept (``sim.run(..., network_months=...)``), its network as ``networks/month_M.graphml``. An ecosystem
+    run writes ``partnerships.csv`` (one row per partnership) and its figures show the region. A run from data
+    also writes its start tables (``start_organizations.csv``, ...: the data's answers beside the model's
+    values, docs/DATA.md). Files already in ``out_dir`` with the same names are replaced; other files there are
+    left alone.
     """
+    networks: dict[Path, Any] = {}
     if result.is_ecosystem:
-        figures = ((ECOSYSTEM_FIGURE_NAMES[0], plot_region),)
+        figures = tuple(zip(ECOSYSTEM_FIGURE_NAMES, (plot_region, plot_region_survival)))
         tables = ((TIMESERIES, result.timeseries), (PARTNERSHIPS, result.partnerships))
     else:
         figures = tuple((name, lambda result, plot=plot: plot(result.timeseries, result.summary))
                         for name, plot in zip(FIGURE_NAMES, (plot_levels, plot_trust, plot_phases)))
         tables = ((TIMESERIES, result.timeseries),)
+        if result.state is not None:
+            tables += ((ORGANIZATIONS, result.organizations),)
+        networks = {Path(NETWORKS) / f"month_{month}.graphml": graph for month, graph in sorted(result.networks.items())}
     # A run from data also writes the data's answers beside the model's values, in full precision.
     start_tables = tuple((result.start_tables or {}).items())
     out_dir = Path(out_dir)
@@ -192,11 +202,19 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
                 figure.savefig(staging / FIGURES / name, dpi=DPI, format="png", metadata=PNG_METADATA)
             finally:
                 plt.close(figure)
+        if networks:
+            import networkx as nx
+
+            (staging / NETWORKS).mkdir()
+            for rel, graph in networks.items():
+                nx.write_graphml(graph, staging / rel, encoding="utf-8")
 
         relative = [*(Path(name) for name, _ in (*tables, *start_tables)), Path(SUMMARY),
-                    *(Path(FIGURES) / name for name, _ in figures)]
+                    *(Path(FIGURES) / name for name, _ in figures), *networks]
         out_dir.mkdir(exist_ok=True)
         (out_dir / FIGURES).mkdir(exist_ok=True)
+        if networks:
+            (out_dir / NETWORKS).mkdir(exist_ok=True)
         written = []
         for rel in relative:
             target = out_dir / rel
@@ -240,7 +258,7 @@ def _legend(fig, handles) -> None:
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize="small", frameon=False)
 
 
-def plot_levels(frame, summary: dict):
+def plot_levels(frame: pd.DataFrame, summary: dict) -> Figure:
     """Pairs of organizations at each level of the continuum, stacked, month by month."""
     months = _months(frame)
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
@@ -256,7 +274,7 @@ def plot_levels(frame, summary: dict):
     return fig
 
 
-def plot_trust(frame, summary: dict):
+def plot_trust(frame: pd.DataFrame, summary: dict) -> Figure:
     """Mean trust, mean capacity, community outcome and the community's share of power."""
     months = _months(frame)
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
@@ -277,7 +295,7 @@ def plot_trust(frame, summary: dict):
     return fig
 
 
-def plot_phases(frame, summary: dict):
+def plot_phases(frame: pd.DataFrame, summary: dict) -> Figure:
     """A coloured band of the partnership's phase per month, above its active membership."""
     months = _months(frame)
     fig, (band, ax) = plt.subplots(2, 1, sharex=True, figsize=FIGSIZE, dpi=DPI, layout="constrained",
@@ -311,7 +329,7 @@ def plot_phases(frame, summary: dict):
     return fig
 
 
-def plot_region(result: RunResult):
+def plot_region(result: RunResult) -> Figure:
     """A region's partnerships over time (live, reached scale, collapsed) and the fate of each call's cohort."""
     frame, table, summary = result.timeseries, result.partnerships, result.summary
     months = _months(frame)
@@ -351,6 +369,53 @@ def plot_region(result: RunResult):
     cohorts.grid(True, axis="y", color="0.9", linewidth=0.8)
     cohorts.set_axisbelow(True)
     cohorts.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
+    return fig
+
+
+def region_lifetimes(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
+    """Each partnership's months from its formation to its collapse (an event) or, if it did not collapse, to
+    when it closed with its goals met or the run ended (right-censored there), and whether it collapsed."""
+    table = result.partnerships
+    formed = table["formed_step"].to_numpy(dtype=float)
+    collapsed = table["collapsed"].to_numpy(dtype=bool)
+    last = float(result.summary.get("steps") or 0)
+    ended = table["end_step"].to_numpy(dtype=float, na_value=np.nan)
+    collapse = table["collapse_step"].to_numpy(dtype=float, na_value=np.nan)
+    stop = np.where(collapsed, collapse, np.where(np.isnan(ended), last, ended))
+    return stop - formed, collapsed
+
+
+def plot_region_survival(result: RunResult) -> Figure:
+    """The share of a region's partnerships not yet collapsed by months since each formed: Kaplan-Meier with
+    Greenwood's 95% band, those that had not collapsed by the end of the run (or closed with their goals met)
+    counted as censored, not as survivors to the end."""
+    from sim.experiments.analysis import kaplan_meier
+
+    durations, collapsed = region_lifetimes(result)
+    summary = result.summary
+    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    if durations.size:
+        curve = kaplan_meier(durations, collapsed)
+        months = curve["month"].to_numpy()
+        ax.step(months, curve["survival"], where="post", color="0.15", linewidth=1.8,
+                label="Kaplan-Meier estimate")
+        ax.fill_between(months, curve["ci_low"].fillna(1.0), curve["ci_high"].fillna(1.0), step="post",
+                        color="0.15", alpha=0.15, linewidth=0, label="95% band (Greenwood)")
+        censored = durations[~collapsed]
+        at = curve.set_index("month")["survival"].reindex(np.floor(censored).astype(int)).to_numpy()
+        ax.plot(censored, at, "|", color="0.35", markersize=8,
+                label="had not collapsed when last seen (censored)")
+        ax.set_xlim(0, max(1, months[-1]))
+    else:
+        ax.text(0.5, 0.5, "No partnership formed", ha="center", va="center", transform=ax.transAxes)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("Months since the partnership formed")
+    ax.set_ylabel("Share not yet collapsed")
+    ax.grid(True, color="0.9", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.set_title(f"{int(durations.size)} partnerships, {int(collapsed.sum())} collapsed: scenario "
+                 f"{summary.get('scenario')}, seed {summary.get('seed')}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
     return fig
 
 

@@ -1,11 +1,10 @@
 """Finding and loading scenario files, and applying ``--set`` overrides.
 
-A scenario is a TOML file shipped with the package (``sim/data/scenarios/``, read
-through :mod:`sim.bundled`) or any path, whose keys mirror :class:`sim.params.Params`. It must carry a ``description``;
-a ``[data]`` table names the data it starts from (docs/DATA.md), read by :mod:`sim.inputdata`. Overrides are
-dotted keys (``funding.grant_months``) applied on top of the file before
-validation; the file is validated first on its own so that an error is blamed
-on the right source.
+A scenario is a TOML file shipped with the package (``scenarios/`` at the top of the repository, read
+through :mod:`sim.bundled`) or any path, whose keys mirror :class:`sim.params.Params`. It must carry a
+``description``; a ``[data]`` table names the data it starts from (docs/DATA.md), read by :mod:`sim.inputdata`.
+Overrides are dotted keys (``funding.grant_months``) applied on top of the file before validation; the file is
+validated first on its own so that an error is blamed on the right source.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ def scenario_path(name_or_path: str | Path) -> Path | Traversable:
     text = str(name_or_path)
     candidate = Path(text)
     if candidate.suffix == ".toml" or candidate.parent != Path("."):
+        candidate = bundled.example(candidate) or candidate  # examples/... from an installed copy
         if not candidate.is_file():
             raise ScenarioError(text, "", "no such scenario file", "a TOML file path or one of: " + ", ".join(scenario_names()))
         return candidate
@@ -246,6 +246,7 @@ def _data_spec(raw: dict, path: Path | Traversable, data: str | Path | DataSpec 
 def data_folder(directory: str | Path, named_by: str) -> DataSpec:
     """The data set of a folder: its ``data.toml``, or its files by their usual names (docs/DATA.md)."""
     directory = Path(directory).expanduser()
+    directory = bundled.example(directory) or directory  # examples/... from an installed copy
     if not directory.is_dir():
         problem = "a file, not a folder" if directory.is_file() else "no such folder"
         raise ScenarioError(named_by, "", f"{directory}: {problem}",
@@ -256,6 +257,6 @@ def data_folder(directory: str | Path, named_by: str) -> DataSpec:
     return codebook.folder(directory, table, str(described) if table is not None else str(directory))
 
 
-def with_overrides(params: Params, overrides: dict[str, Any]) -> Params:
-    """Apply overrides to parameters already loaded."""
-    return from_dict(apply_overrides(dataclasses.asdict(params), overrides), source=OVERRIDE_SOURCE)
+def with_overrides(params: Params, overrides: dict[str, Any], source: str = OVERRIDE_SOURCE) -> Params:
+    """Apply overrides to parameters already loaded (a mistake in them is blamed on ``source``)."""
+    return from_dict(apply_overrides(dataclasses.asdict(params), overrides), source=source)

@@ -248,6 +248,20 @@ class State:
         return State(orgs=self.orgs.copy(), pairs=self.pairs.copy(), partnerships=self.partnerships.copy())
 
 
+@dataclass
+class Snapshot:
+    """A partnership at the end of ``month``, with all a run keeps beside its state: what each funder can still
+    commit, its record so far (rows 0 .. month) and the generator's state. A model started from it continues
+    exactly as the run it was taken from (with ``generator`` None, from a fresh seed instead)."""
+
+    state: State
+    month: int
+    budgets: np.ndarray
+    records: np.ndarray
+    first_at_level: np.ndarray
+    generator: dict | None
+
+
 def allocate_sectors(count: int, mix: dict[str, float]) -> np.ndarray:
     """Sector of each member by largest remainder, so each run has the same composition."""
     weights = np.array([mix[s] for s in SECTORS], dtype=float)

@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import sim
 from sim.cli import main
 from sim.experiments import analysis
 from sim.experiments.analysis import (
     cliffs_delta, cohens_d, design_point_means, effect_size, morris_indices, newcombe_interval, share_table,
-    sobol_indices, survival_curve, two_arm_effects, wilson_interval,
+    sobol_indices, survival_curve, two_arm_effects, welch_interval, wilson_interval,
 )
 from sim.experiments.discovery import discover
 from sim.experiments.reporting import ReportError, load_study, write_report
@@ -468,3 +469,14 @@ def test_sobol_intervals_are_reproducible():
     Y = X[:, 0] + 2.0 * X[:, 1] ** 2
     first, second = sobol_indices(problem, Y), sobol_indices(problem, Y)
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_welch_interval_is_welch_satterthwaite():
+    a, b = [4.1, 5.3, 6.0, 5.5, 4.8, 6.2], [3.0, 3.9, 2.2, 4.4]
+    va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    half = stats.t.ppf(0.975, df) * math.sqrt(va + vb)
+    difference = np.mean(a) - np.mean(b)
+    assert welch_interval(a, b) == pytest.approx((difference, difference - half, difference + half))
+    assert welch_interval([1.0, 1.0], [0.0, 0.0]) == (1.0, 1.0, 1.0)
+    assert all(math.isnan(v) for v in welch_interval([1.0], [0.0, 2.0])[1:])

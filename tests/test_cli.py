@@ -19,7 +19,8 @@ from sim.cli import main
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STEPS = "24"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-FILES = ("timeseries.csv", "summary.json", "figures/levels.png", "figures/trust.png", "figures/phases.png")
+FILES = ("timeseries.csv", "organizations.csv", "summary.json", "figures/levels.png", "figures/trust.png",
+         "figures/phases.png")
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -189,7 +190,7 @@ def test_run_from_file_and_default_out(tmp_path, monkeypatch, capsys):
 def test_scenarios_lists_every_file(capsys):
     assert main(["scenarios"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    files = sorted((REPO_ROOT / "sim" / "data" / "scenarios").glob("*.toml"))
+    files = sorted((REPO_ROOT / "scenarios").glob("*.toml"))
     assert files, "no scenario files found"
     assert [line.split()[0] for line in lines] == [p.stem for p in files]
     starts = {line.index(line.split(None, 1)[1]) for line in lines}
@@ -206,7 +207,7 @@ def test_validate_ok(tmp_path, capsys):
 
 
 def test_validate_every_shipped_scenario(capsys):
-    for path in sorted((REPO_ROOT / "sim" / "data" / "scenarios").glob("*.toml")):
+    for path in sorted((REPO_ROOT / "scenarios").glob("*.toml")):
         assert main(["validate", str(path)]) == 0
         assert capsys.readouterr().out.startswith(f"{path}: ok (")
 

@@ -346,7 +346,7 @@ def test_a_region_starts_from_a_roster_and_who_knows_whom(tmp_path):
     from sim.region.model import EcosystemModel
 
     start, tables, _ = build(starting_data(scenario), params)
-    model = EcosystemModel(params, start=start)
+    model = EcosystemModel(params, rng=params.seed, start=start)
     known, trust = model.ties.lookup(np.array([0, 1, 2, 3, 4, 0]), np.array([1, 0, 3, 2, 5, 2]))
     assert list(known) == [True, True, True, True, True, False]
     assert trust[0] == 0.9 and trust[1] == 0.9 and trust[2] == 0.2 and trust[3] == 0.7   # r1 said nothing: r0's

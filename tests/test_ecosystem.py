@@ -234,7 +234,7 @@ def test_a_regional_partnership_takes_the_single_partnership_month(case):
     model.step()
     assert len(model.partnerships) == 1
     partnership = model.partnerships[0]
-    single = PartnershipModel(model.params)
+    single = PartnershipModel(model.params, rng=model.params.seed)
     single.start_from(partnership.state)
     single.rng = copy.deepcopy(model.rng)
     single.month = model.month - partnership.formed_step
@@ -360,7 +360,7 @@ def test_regional_organizations_are_thin_handles():
 def test_an_ecosystem_smaller_than_a_partnership_is_refused():
     with pytest.raises(ScenarioError, match="ecosystem.organizations"):
         from_dict({"ecosystem": {"organizations": 5}})
-    with pytest.raises(ValueError, match="ecosystem.organizations > 0"):
+    with pytest.raises(ValueError, match="ecosystem.organizations: 0 is one partnership, not a region"):
         EcosystemModel(from_dict({}))
 
 
@@ -369,7 +369,7 @@ def test_cli_runs_a_region_and_refuses_bad_ecosystem_keys(tmp_path, capsys):
     code = main(["run", "region", "--steps", "26", "--set", "ecosystem.organizations=300", "--out", str(out)])
     assert code == 0
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [
-        "partnerships.csv", "partnerships.png", "summary.json", "timeseries.csv"]
+        "partnerships.csv", "partnerships.png", "summary.json", "survival.png", "timeseries.csv"]
     capsys.readouterr()
     code = main(["run", "region", "--set", "ecosystem.grants_per_call=-1", "--out", str(tmp_path / "bad")])
     err = capsys.readouterr().err.strip()
@@ -542,7 +542,7 @@ def test_a_partnerships_state_is_a_snapshot():
 
 def formed_sizes(referrals: bool, seed: int) -> list[int]:
     _, params = resolve("region", seed=seed, overrides={"ecosystem.referrals": referrals, "steps": 37})
-    model = EcosystemModel(params)
+    model = EcosystemModel(params, rng=params.seed)
     while model.running:
         model.step()
     return [p.founding for p in model.partnerships]

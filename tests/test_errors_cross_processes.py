@@ -39,6 +39,7 @@ def package_exceptions() -> set[type]:
 
 def examples() -> dict[type, BaseException]:
     """One instance of each exception class, made as the package makes it."""
+    from sim.calibration.run import CalibrationError
     from sim.classroom.app import ServeError
     from sim.classroom.lesson import UnknownLesson
     from sim.classroom.server import NotServed
@@ -65,6 +66,7 @@ def examples() -> dict[type, BaseException]:
         NotServed("/_solara/cdn/x.js: not a file of the installed assets"),
         CliError("results: cannot write output: permission denied"),
         MissingExtra("partnersim app", "app", "solara"), Interrupted(signal.SIGTERM),
+        CalibrationError("results/calibration: holds another calibration (spec hash differs); choose another --out"),
     ]
     return {type(error): error for error in instances}
 

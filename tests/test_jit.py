@@ -64,7 +64,7 @@ def test_compiled_and_plain_python_give_the_same_bytes_for_every_shipped_scenari
 @pytest.mark.parametrize("scenario", ["baseline", "mandated_shotgun", "collective_impact", "lead_agency_dominance"])
 def test_stepping_month_by_month_equals_one_call_for_the_whole_run(scenario):
     _, params = resolve(scenario, seed=5)
-    stepped, whole = PartnershipModel(params), PartnershipModel(params)
+    stepped, whole = PartnershipModel(params, rng=params.seed), PartnershipModel(params, rng=params.seed)
     while stepped.running:
         stepped.step()
     whole.finish()

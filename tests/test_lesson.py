@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from numpy.testing import assert_array_equal
 import pytest
 from PIL import Image
 
@@ -29,7 +30,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def run_with_chronicle(params) -> tuple[PartnershipModel, Chronicle]:
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     chronicle = Chronicle(model)
     while model.running:
         model.step()
@@ -53,7 +54,7 @@ def story(**changes) -> Story:
 # --------------------------------------------------------------------------- the classroom model
 
 def test_both_sides_start_from_the_same_organizations():
-    classroom = ClassroomModel(organizations=20, seed=7)
+    classroom = ClassroomModel(organizations=20, rng=7)
     left, right = (side.model for side in classroom.sides)
     for field in ("sector", "community", "budget", "capacity", "guarding", "identity", "active"):
         assert np.array_equal(getattr(left.state.orgs, field), getattr(right.state.orgs, field)), field
@@ -68,7 +69,7 @@ def test_both_sides_start_from_the_same_organizations():
 def test_knobs_reach_both_sides():
     classroom = ClassroomModel(organizations=9, grant_months=24, renewal_probability=0.5, mandated=True,
                                expectation_ratio=1.5, left_share=0.2, right_share=0.7, governance_mode="backbone",
-                               seed=3, steps=30)
+                               rng=3, steps=30)
     for side, share in zip(classroom.sides, (0.2, 0.7)):
         p = side.model.params
         assert (p.organizations.count, p.funding.grant_months, p.funding.renewal_probability, p.funding.mandated,
@@ -79,7 +80,7 @@ def test_knobs_reach_both_sides():
 
 
 def test_sides_advance_together_and_the_layout_is_computed_once():
-    classroom = ClassroomModel(organizations=12, seed=2, steps=15)
+    classroom = ClassroomModel(organizations=12, rng=2, steps=15)
     positions = classroom.positions
     snapshot = positions.copy()
     while classroom.running:
@@ -101,7 +102,7 @@ def test_circle_layout_groups_sectors_and_is_deterministic():
 def test_live_pictures_are_fast_enough_with_fifty_organizations():
     import time
 
-    classroom = ClassroomModel(organizations=50, seed=1)
+    classroom = ClassroomModel(organizations=50, rng=1)
     pictures = [LivePictures(classroom, index) for index in (0, 1)]
     classroom.step()
     for picture in pictures:  # the first draw also draws the static parts
@@ -156,13 +157,14 @@ def test_caption_of_grants_and_scale():
 
 def test_read_story_from_a_mutated_state():
     params = sim.load_scenario("baseline", {"steps": 5, "organizations.count": 6})
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     for _ in range(5):
         model.step()
     state = model.state.copy()
-    community = np.flatnonzero(state.orgs.community)[0]
-    institution = np.flatnonzero(~state.orgs.community)[0]
-    state.orgs.active[:] = True
+    members = state.orgs.joined_step >= 0
+    community = np.flatnonzero(state.orgs.community & members)[0]
+    institution = np.flatnonzero(~state.orgs.community & members)[0]
+    state.orgs.active[:] = state.orgs.joined_step >= 0  # the members (the candidates stay out)
     state.orgs.active[[community, institution]] = False
     left_month = np.full(state.count, -1)
     left_month[[community, institution]] = (2, 4)
@@ -191,7 +193,7 @@ def test_seeded_run_with_a_collapse_names_the_month_and_the_cause():
     assert f"collapsed in month {pship.collapse_step}: {pship.collapse_cause}." in text
     walked = int(np.sum((chronicle.left_month >= 0) & (chronicle.left_month < pship.collapse_step)))
     at_collapse = int(np.sum(chronicle.left_month == pship.collapse_step))
-    assert walked + at_collapse == model.params.organizations.count
+    assert walked + at_collapse == np.count_nonzero(model.state.orgs.joined_step >= 0)  # every member, joiners too
     if walked:
         assert "walked away (" in text
 
@@ -200,8 +202,10 @@ def test_chronicle_on_the_baseline_tracks_departures_and_grant_end():
     params = sim.load_scenario("baseline", {"seed": 1, "steps": 60})
     model, chronicle = run_with_chronicle(params)
     s = chronicle.story()
-    gone = ~model.state.orgs.active
+    orgs = model.state.orgs
+    gone = ~orgs.active & (orgs.joined_step >= 0)  # members who left; candidates never asked or who declined did not
     assert np.array_equal(chronicle.left_month >= 0, gone)
+    assert_array_equal(chronicle.left_month[gone], orgs.left_step[gone])
     assert s.grant_end == model.state.partnership.funding_end_step
     assert f"month {s.grant_end}" in chronicle.caption()
 
@@ -271,7 +275,7 @@ def test_every_lesson_builds_its_classroom():
 
 
 def test_a_side_that_drew_other_organizations_is_given_the_first_sides():
-    classroom = ClassroomModel(organizations=8, seed=5, steps=10)
+    classroom = ClassroomModel(organizations=8, rng=5, steps=10)
     right = classroom.sides[1].model
     right.state.orgs.budget[0] *= 2.0  # as if the governance setting had changed the draws
     classroom._share_organizations()

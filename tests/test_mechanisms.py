@@ -31,7 +31,7 @@ def models(replicates=30, root=78, months=None, scenario="baseline", **overrides
     out = []
     for seed in replicate_seeds(root, replicates):
         _, params = resolve(scenario, seed=seed, overrides=overrides)
-        model = PartnershipModel(params)
+        model = PartnershipModel(params, rng=params.seed)
         for _ in range(params.steps if months is None else months):
             model.step()
         out.append(model)
@@ -359,7 +359,7 @@ def test_community_organizing_power_speeds_the_policy_case():
         for seed in replicate_seeds(79, 30):
             _, params = resolve("baseline", seed=seed, overrides={**setting,
                                                                   "governance.community_decision_share": share})
-            model = PartnershipModel(params)
+            model = PartnershipModel(params, rng=params.seed)
             while model.running:
                 before = model.state.partnership
                 model.step()

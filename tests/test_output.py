@@ -43,7 +43,7 @@ def _tree(directory: Path) -> dict[str, bytes]:
 def test_write_run_writes_all_files(result, tmp_path):
     out = tmp_path / "run"
     paths = output.write_run(result, out)
-    expected = [out / "timeseries.csv", out / "summary.json",
+    expected = [out / "timeseries.csv", out / "organizations.csv", out / "summary.json",
                 *(out / "figures" / name for name in ("levels.png", "trust.png", "phases.png"))]
     assert paths == expected
     for path in paths:
@@ -93,7 +93,8 @@ def test_same_result_gives_byte_identical_files(tmp_path):
     output.write_run(first, tmp_path / "a")
     output.write_run(second, tmp_path / "b")
     a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
-    assert set(a) == {"timeseries.csv", "summary.json", "figures/levels.png", "figures/trust.png", "figures/phases.png"}
+    assert set(a) == {"timeseries.csv", "organizations.csv", "summary.json", "figures/levels.png", "figures/trust.png",
+                      "figures/phases.png"}
     assert a == b
 
 

@@ -22,7 +22,7 @@ from sim.scenarios import (OVERRIDE_SOURCE, apply_overrides, load_scenario, pars
                            scenario_names, with_overrides)
 
 SOURCE = "my-source.toml"
-SCENARIO_FILES = sorted((Path(sim.__file__).parent / "data" / "scenarios").glob("*.toml"))
+SCENARIO_FILES = sorted((Path(sim.__file__).resolve().parent.parent / "scenarios").glob("*.toml"))
 
 
 # --------------------------------------------------------------------------- helpers

@@ -85,7 +85,7 @@ def test_trust_builds_slowly_and_falls_fast():
 def level_entries(seed, **overrides):
     """Months and mutual trust at which pairs first entered each level above networking."""
     _, params = resolve("baseline", seed=seed, overrides=overrides)
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     first_month = np.full((4,) + model.state.pairs.level.shape, -1)
     entry_trust = {1: [], 2: [], 3: []}
     previous = model.state.pairs.level.copy()

@@ -199,14 +199,19 @@ def assert_month_sane(before, after, params, seen):
     still_tied = (lb >= 0) & (la >= 0)
     change = la - lb
     assert np.all(np.abs(change[still_tied]) <= 1)
-    # a tie never forms after it is lost
-    assert np.all(la[lb == NO_TIE] == NO_TIE)
+    # a tie never forms after it is lost; a newcomer's ties start at networking
+    newcomer = (before.orgs.joined_step < 0) & (after.orgs.joined_step >= 0)
+    assert newcomer.sum() <= 1
+    new_pair = newcomer[:, None] | newcomer[None, :]
+    assert np.all(la[(lb == NO_TIE) & ~new_pair] == NO_TIE)
+    assert np.all(la[(lb == NO_TIE) & new_pair & (la != NO_TIE)] == 0)
     # months at level restart on a move and tick otherwise
     mb, ma = before.pairs.months_at_level, after.pairs.months_at_level
     assert np.all(ma[still_tied & (change != 0)] == 0)
     assert_array_equal(ma[still_tied & (change == 0)], mb[still_tied & (change == 0)] + 1)
-    # departed members never return; their trust (both ways), capacity and satisfaction stay frozen
-    gone = ~before.orgs.active
+    # departed members never return; their trust (both ways), capacity and satisfaction stay frozen (so do a
+    # candidate's until it joins)
+    gone = ~before.orgs.active & ~newcomer
     assert not np.any(after.orgs.active & gone)
     for name in ("capacity", "satisfaction"):
         assert_array_equal(getattr(after.orgs, name)[gone], getattr(before.orgs, name)[gone], err_msg=name)
@@ -225,8 +230,8 @@ def run_checked(params, seen=None):
     """Run the model month by month, checking every state and every month's change; counts in ``seen`` what the
     run reached."""
     seen = Counter() if seen is None else seen
-    count = params.organizations.count
-    model = PartnershipModel(params)
+    count = params.organizations.count + params.membership.pool  # founding members, then candidates
+    model = PartnershipModel(params, rng=params.seed)
     assert_state_sane(model.state, count)
     while model.running:
         before = model.state.copy()
@@ -247,9 +252,10 @@ def assert_timeseries_sane(ts, params):
         values = ts[column].to_numpy()
         assert np.all((values >= 0.0) & (values <= 1.0)), column
     active = ts["active_members"].to_numpy()
-    assert active[0] == params.organizations.count
-    assert np.all(np.diff(active) <= 0)
-    assert np.all(ts["departures"].to_numpy()[1:] == -np.diff(active))
+    at_start = params.membership.core_size if params.membership.inclusion == "gradual" else params.organizations.count
+    assert active[0] == at_start
+    joined = np.diff(active) + ts["departures"].to_numpy()[1:]
+    assert np.all((joined == 0) | (joined == 1))  # at most one member joins a month
     levels = ts[["n_networking", "n_coordinating", "n_cooperating", "n_collaborating"]].sum(axis=1).to_numpy()
     assert_array_equal(levels, active * (active - 1) // 2)
     phase = np.array([PHASES.index(p) for p in ts["phase"]])
@@ -380,7 +386,7 @@ def assert_states_equal(a, b):
 
 def continued(params, state, generator_state, month):
     """A fresh model that takes up ``state`` at ``month`` with its generator in ``generator_state``."""
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     model.start_from(state)
     model.month = month  # start_from counts months from 0; month-stamped fields must match the original's
     model.rng.bit_generator.state = copy.deepcopy(generator_state)
@@ -390,7 +396,7 @@ def continued(params, state, generator_state, month):
 @SETTINGS
 @given(params=valid_params(), months=st.integers(0, 24))
 def test_the_next_month_depends_only_on_the_state_and_the_generator(params, months):
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     for _ in range(min(months, params.steps - 1)):
         model.step()
     snapshot = model.state.copy()
@@ -404,16 +410,16 @@ def test_the_next_month_depends_only_on_the_state_and_the_generator(params, mont
     assert first.rng.bit_generator.state == model.rng.bit_generator.state
     row = model.month
     assert first.recorder.records[row].tobytes() == model.recorder.records[row].tobytes()
-    assert_state_sane(first.state, params.organizations.count)
+    assert_state_sane(first.state, params.organizations.count + params.membership.pool)
 
 
 @SETTINGS
 @given(params=valid_params(), months_stepped=st.integers(0, 60))
 def test_stepping_month_by_month_equals_finishing_in_one_call(params, months_stepped):
-    stepped = PartnershipModel(params)
+    stepped = PartnershipModel(params, rng=params.seed)
     while stepped.running:
         stepped.step()
-    finished = PartnershipModel(params)
+    finished = PartnershipModel(params, rng=params.seed)
     for _ in range(min(months_stepped, params.steps)):
         finished.step()
     finished.finish()
@@ -438,10 +444,11 @@ def random_states(draw):
     """A model whose state is randomized where the rules branch: any symmetric levels among members still in,
     months at level, trust, departures, phase and the grant clock."""
     params = draw(valid_params())
-    n = params.organizations.count
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     orgs, pairs, ps = model.state.orgs, model.state.pairs, model.state.partnerships
-    orgs.active[:] = draw(hnp.arrays(bool, n, elements=st.sampled_from((True, True, True, False))))  # mostly in
+    n = orgs.sector.size  # the founding members, then the candidates (never active before they join)
+    in_now = draw(hnp.arrays(bool, n, elements=st.sampled_from((True, True, True, False))))  # mostly in
+    orgs.active[:] = in_now & (orgs.joined_step >= 0)
     both_in = orgs.active[:, None] & orgs.active[None, :] & ~np.eye(n, dtype=bool)
     level = np.triu(draw(hnp.arrays(np.int8, (n, n), elements=st.integers(0, 3))), k=1)
     months = np.triu(draw(hnp.arrays(np.int32, (n, n), elements=st.integers(0, 30))), k=1)
@@ -461,7 +468,7 @@ def random_states(draw):
 def test_level_moves_are_symmetric_single_steps(model):
     before = model.state.copy()
     model.step()
-    assert_state_sane(model.state, model.params.organizations.count)
+    assert_state_sane(model.state, model.state.orgs.sector.size)
     assert_month_sane(before, model.state, model.params, Counter())
 
 
@@ -477,9 +484,10 @@ QUIET = {
                       "initial_trust": 0.5, "trust_spread": 0.0, "history_spread": 0.0},
     "partnership": {"min_members": 2, "advocacy_risk": 0.0, "close_on_success": 0.0},
     "trust": {"reliability": 1.0},
-    "continuum": {"interaction_rate": [0.0, 0.0, 0.0, 0.0], "climb_rate": 0.0, "fall_rate": 0.0},
+    "continuum": {"interaction_rate": [0.0, 0.0, 0.0, 0.0], "climb_rate": 0.0, "fall_rate": 0.0,
+                  "purpose_mix": [0.0, 0.0, 0.0, 1.0], "purpose_growth": 0.0},  # every purpose needs collaborating
     "funding": {"competition": 0.0, "renewal_probability": 0.0},
-    "membership": {"leave_rate": 0.0},
+    "membership": {"leave_rate": 0.0, "pool": 0},  # the members only: nobody to invite
     "leadership": {"turnover": 0.0, "liaison_turnover": 0.0},
     "public_sector": {"receptivity": 0.0},
 }
@@ -494,7 +502,8 @@ def merged(base, overrides):
 
 def hand_model(overrides=None, *, trust=None, level=None, months=0, guarding=None, funded=True):
     """A quiet model (every chance 0 or 1 unless ``overrides`` say otherwise) in a hand-made state."""
-    model = PartnershipModel(from_dict(merged(QUIET, overrides or {})))
+    params = from_dict(merged(QUIET, overrides or {}))
+    model = PartnershipModel(params, rng=params.seed)
     orgs, pairs, ps = model.state.orgs, model.state.pairs, model.state.partnerships
     if trust is not None:
         pairs.trust[:] = trust
@@ -644,17 +653,18 @@ def leaving_params(count=12):
         "organizations": {"count": count},
         "partnership": {"min_members": 2},
         "membership": {"tie_value": 0.0, "voice_value": 0.0, "funding_value": 0.0, "outcome_value": 0.0,
-                       "time_value": 100.0, "leave_rate": 0.2},
+                       "time_value": 100.0, "leave_rate": 0.2, "pool": 0},
     })
 
 
 def test_agents_are_mesa_agents_reading_the_arrays():
     params = from_dict({"steps": 6, "organizations": {"count": 7}, "partnership": {"min_members": 2}})
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     assert isinstance(model, mesa.Model)
-    assert len(model.agents) == params.organizations.count
-    assert sorted(agent.index for agent in model.agents) == list(range(params.organizations.count))
-    assert len({agent.unique_id for agent in model.agents}) == params.organizations.count
+    everyone = params.organizations.count + params.membership.pool  # the members and the candidates
+    assert len(model.agents) == everyone
+    assert sorted(agent.index for agent in model.agents) == list(range(everyone))
+    assert len({agent.unique_id for agent in model.agents}) == everyone
     for _month in range(params.steps + 1):
         orgs = model.state.orgs
         for agent in model.agents:
@@ -674,7 +684,7 @@ def test_agents_are_mesa_agents_reading_the_arrays():
 
 def test_selecting_active_agents_shrinks_as_members_leave():
     params = leaving_params()
-    model = PartnershipModel(params)
+    model = PartnershipModel(params, rng=params.seed)
     sizes = [len(model.agents.select(lambda a: a.active))]
     while model.running:
         model.step()
@@ -682,7 +692,7 @@ def test_selecting_active_agents_shrinks_as_members_leave():
         assert len(active) == int(model.state.orgs.active.sum())
         assert all(model.state.orgs.active[a.index] for a in active)
         sizes.append(len(active))
-    assert len(model.agents) == params.organizations.count  # departed members stay agents, just inactive
+    assert len(model.agents) == params.organizations.count  # departed members stay agents, just inactive (no pool)
     assert sizes[0] == params.organizations.count
     assert all(b <= a for a, b in zip(sizes, sizes[1:]))
     assert sizes[-1] < sizes[0]

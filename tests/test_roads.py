@@ -28,7 +28,7 @@ def models(scenario="baseline", replicates=40, root=1102, **overrides):
     out = []
     for seed in replicate_seeds(root, replicates):
         _, params = resolve(scenario, seed=seed, overrides=overrides)
-        model = PartnershipModel(params)
+        model = PartnershipModel(params, rng=params.seed)
         model.finish()
         out.append(model)
     return out
@@ -100,7 +100,7 @@ def satisfaction_drop_at_the_grants_end(funding_value: float, replicates: int = 
         _, params = resolve("baseline", seed=seed, overrides={"funding.grant_months": 36, "funding.allocation": "equal",
                                                               "membership.funding_value": funding_value,
                                                               "membership.leave_rate": 0.0})
-        model = PartnershipModel(params)
+        model = PartnershipModel(params, rng=params.seed)
         for _ in range(35):
             model.step()
         before = model.state.orgs.satisfaction.copy()

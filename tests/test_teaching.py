@@ -49,7 +49,7 @@ def _level_claim(text: str) -> tuple[str, int, int, bool] | None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_captions_say_what_the_state_holds_month_by_month(seed):
-    classroom = ClassroomModel(seed=seed, steps=72)
+    classroom = ClassroomModel(rng=seed, steps=72)
     checked = 0
     while classroom.running:
         classroom.step()

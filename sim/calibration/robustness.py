@@ -37,7 +37,6 @@ SPEC_KEYS = ("description", "root_seed", "replicates", "confidence", "steps", "f
 FINDING_KEYS = ("claim", "scenario", "metric", "minus", "expect", "a", "b", "never")
 EXPECT = ("higher", "lower")
 BASELINE = "as the defaults have it"
-ROBUSTNESS_DIR = Path(__file__).resolve().parent.parent.parent / "calibration"
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from sim import bundled
 from sim.calibration.targets import STATISTICS
 from sim.errors import ScenarioError, raise_all
 from sim.experiments.spec import _leaf_field, _resolve_scenario, find_spec
@@ -31,7 +33,6 @@ PRIOR_KEYS = ("prior", "low", "high", "mean", "sd")
 SAMPLE_KEYS = ("scenario", "size", "source")
 TARGET_KEYS = ("role", "sample", "statistic", "observed", "n", "scale", "weight", "source")
 ROLES = ("calibration", "validation")
-CALIBRATION_DIR = Path(__file__).resolve().parent.parent.parent / "calibration"  # the shipped specs
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def spec_path(name_or_path: str | Path) -> Path:
-    """A spec file by path, or a shipped spec by name (``coalitions``: ``calibration/coalitions.toml``)."""
-    return find_spec(name_or_path, "calibration", CALIBRATION_DIR, "spec", "a spec TOML file", "calibration/coalitions.toml")
+def spec_path(name_or_path: str | Path) -> Path | Traversable:
+    """A spec file by path, or a spec by name (``coalitions``: ``calibration/coalitions.toml`` under the working
+    directory, else the shipped one: :mod:`sim.bundled`)."""
+    return find_spec(name_or_path, "calibration", bundled.CALIBRATION, "spec", "a spec TOML file", "coalitions")
 
 
 def load_calibration(path: str | Path, population: int | None = None, generations: int | None = None) -> CalibrationSpec:

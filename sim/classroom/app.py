@@ -69,7 +69,7 @@ def _defaults() -> dict:
         expectation_ratio=base.funding.expectation_ratio,
         inclusion_cost=base.governance.inclusion_cost,
         organizations=base.organizations.count,
-        seed=base.seed,
+        rng=base.seed,
     )
 
 
@@ -94,7 +94,7 @@ MODEL_PARAMS = {
                        "step": 0.2, "label": "Meeting time each voice costs"},
     "organizations": {"type": "SliderInt", "value": DEFAULTS["organizations"], "min": 4, "max": MAX_ORGANIZATIONS,
                       "step": 1, "label": "Organizations"},
-    "seed": {"type": "SliderInt", "value": DEFAULTS["seed"], "min": 0, "max": 100, "step": 1, "label": "Seed"},
+    "rng": {"type": "SliderInt", "value": DEFAULTS["rng"], "min": 0, "max": 100, "step": 1, "label": "Seed"},
 }
 # Which parameter each control sets (for the docs and the tests that check ranges).
 PARAM_KEYS = {
@@ -107,7 +107,7 @@ PARAM_KEYS = {
     "expectation_ratio": "funding.expectation_ratio",
     "inclusion_cost": "governance.inclusion_cost",
     "organizations": "organizations.count",
-    "seed": "seed",
+    "rng": "seed",
 }
 
 # Wide screens: controls beside the two sides; narrow ones (a projector at 150% zoom): controls above, in a band.

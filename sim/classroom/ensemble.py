@@ -47,7 +47,7 @@ class Ensemble:
 
 
 def settings_key(settings: dict) -> tuple:
-    return tuple(sorted((k, v) for k, v in settings.items() if k != "seed"))
+    return tuple(sorted((k, v) for k, v in settings.items() if k != "rng"))  # the ensemble runs its own seeds
 
 
 def run_ensemble(settings: dict, seeds: int = ENSEMBLE_SEEDS) -> Ensemble:

@@ -27,6 +27,7 @@ import io
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import mesa
 import numpy as np
@@ -40,6 +41,7 @@ from sim.model import PartnershipModel
 from sim.classroom.narrative import Chronicle, side_heading, side_name, side_title
 from sim.params import LEVELS, PHASES, SECTORS, POWER_SHARING_PRESETS
 from sim.scenarios import load_scenario, with_overrides
+from sim.seeds import model_seed
 
 # Sectors: community sectors in warm colours, institutions in cool ones (Okabe-Ito, colour-blind safe).
 SECTOR_COLOURS = {
@@ -95,23 +97,26 @@ class ClassroomModel(mesa.Model):
 
     Every argument is one of the model's knobs (or a pair of them, for the two
     sides); ``base_scenario`` supplies everything else. Both sides are built
-    from ``seed``, so they share their organizations; stepping advances both.
+    from the same seed, so they share their organizations; stepping advances both.
+    ``rng`` is Mesa's: an integer seed, or None for a fresh one (recorded as ``seed``).
     """
 
     def __init__(self, organizations: int = 12, grant_months: int = 36, renewal_probability: float = 0.0,
                  mandated: bool = False, expectation_ratio: float = 1.0, left_share: float = 0.1,
-                 right_share: float = 0.5, governance_mode: str = "shared", seed: int = 1,
-                 steps: int | None = None, base_scenario: str = DEFAULT_SCENARIO, inclusion_cost: float | None = None):
-        super().__init__(rng=int(seed))
+                 right_share: float = 0.5, governance_mode: str = "shared", rng: Any = None,
+                 steps: int | None = None, base_scenario: str = DEFAULT_SCENARIO,
+                 inclusion_cost: float | None = None) -> None:
+        self.seed = model_seed(rng, type(self).__name__, "rng")
+        super().__init__(rng=self.seed)
         overrides = classroom_overrides(organizations, grant_months, renewal_probability, mandated, expectation_ratio,
-                                        governance_mode, seed, steps, inclusion_cost)
+                                        governance_mode, self.seed, steps, inclusion_cost)
         self.base_scenario = base_scenario
         self.params = load_scenario(base_scenario, overrides)
         self.sides: list[Side] = []
         for share in (left_share, right_share):
             share = round(float(share), 6)
             params = with_overrides(self.params, {"governance.community_decision_share": share})
-            model = PartnershipModel(params, scenario=f"{base_scenario} ({side_name(share)})")
+            model = PartnershipModel(params, rng=params.seed, scenario_name=f"{base_scenario} ({side_name(share)})")
             self.sides.append(Side(model, Chronicle(model), share))
         self._share_organizations()
         self.positions = circle_layout(self.sides[0].model.state.orgs.sector)
@@ -461,7 +466,7 @@ def lesson_classroom(lesson: Lesson, seed: int | None = None, steps: int | None 
         renewal_probability=base.funding.renewal_probability, mandated=base.funding.mandated,
         expectation_ratio=base.funding.expectation_ratio, left_share=lesson.left_share,
         right_share=lesson.right_share, governance_mode=base.governance.mode,
-        seed=base.seed if seed is None else seed, steps=steps, base_scenario=lesson.scenario)
+        rng=base.seed if seed is None else seed, steps=steps, base_scenario=lesson.scenario)
 
 
 def _wrap(text: str, width: int) -> str:

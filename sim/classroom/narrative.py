@@ -109,14 +109,14 @@ def read_story(params: Params, state: State, frame: pd.DataFrame, left_month: np
     """The facts of a run at the last row of ``frame`` (its time series so far).
 
     ``left_month[i]`` is the month organization ``i`` stopped being a member
-    (``-1`` while it is one); without it the months are unknown and every
-    departure is counted at the current month.
+    (``-1`` while it is one, and for a candidate that never joined); without it
+    the months are unknown and every departure is counted at the current month.
     """
     orgs, pairs, pship = state.orgs, state.pairs, state.partnership
     month = int(frame["step"].iloc[-1])
     count = state.count
     if left_month is None:
-        left_month = np.where(orgs.active, -1, month)
+        left_month = np.where(orgs.active | (orgs.joined_step < 0), -1, month)
     collapse = pship.collapse_step if pship.collapse_step is not None and pship.collapse_step <= month else None
     walked = tuple(Departure(int(i), int(left_month[i]), bool(orgs.community[i]))
                    for i in np.flatnonzero(left_month >= 0)
@@ -139,7 +139,7 @@ def read_story(params: Params, state: State, frame: pd.DataFrame, left_month: np
     return Story(
         month=month,
         steps=params.steps,
-        members_at_start=count,
+        members_at_start=int(np.count_nonzero(orgs.joined_step == 0)),
         members_now=int(orgs.active.sum()),
         phase=phase,
         collapse_month=collapse,
@@ -172,10 +172,12 @@ class Chronicle:
 
     def __init__(self, model):
         self.model = model
-        self.left_month = np.where(model.state.orgs.active, -1, model.month).astype(int)
+        orgs = model.state.orgs
+        self.left_month = np.where(orgs.active | (orgs.joined_step < 0), -1, model.month).astype(int)
 
     def update(self) -> None:
-        gone = (~self.model.state.orgs.active) & (self.left_month < 0)
+        orgs = self.model.state.orgs
+        gone = ~orgs.active & (orgs.joined_step >= 0) & (self.left_month < 0)  # candidates have not left
         self.left_month[gone] = self.model.month
 
     def story(self) -> Story:

@@ -16,6 +16,7 @@ ended) are left out of ``n`` rather than counted as failures.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from typing import Any, Iterable, Sequence
@@ -74,7 +75,8 @@ def _z(confidence: float) -> float:
 # --------------------------------------------------------------------------- shares
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial share ``successes / n``; ``(nan, nan)`` when ``n`` is 0.
+    """Wilson score interval for a binomial share ``successes / n`` (``scipy.stats.binomtest``); ``(nan, nan)``
+    when ``n`` is 0.
 
     ``wilson_interval(5, 10)`` is ``(0.2366, 0.7634)``; ``wilson_interval(0, 10)``
     is ``(0, 0.2775)``.
@@ -83,14 +85,16 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
         raise ValueError(f"need 0 <= successes <= n, got {successes} of {n}")
     if n == 0:
         return (math.nan, math.nan)
-    z = _z(confidence)
-    p = successes / n
-    z2n = z * z / n
-    centre = (p + z2n / 2.0) / (1.0 + z2n)
-    half = z / (1.0 + z2n) * math.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
-    return (low, high)
+    _z(confidence)  # the same message for a confidence out of range
+    return _wilson(int(successes), int(n), float(confidence))
+
+
+@functools.lru_cache(maxsize=65536)
+def _wilson(successes: int, n: int, confidence: float) -> tuple[float, float]:
+    # binomtest computes a p-value too (about a millisecond); survival bands ask for the same counts month after
+    # month, so each (successes, n) is computed once.
+    interval = stats.binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return (float(interval.low), float(interval.high))
 
 
 def _group_items(runs: pd.DataFrame, by: Sequence[str]) -> Iterable[tuple[dict, pd.DataFrame]]:
@@ -154,10 +158,45 @@ def survival_curve(runs: pd.DataFrame, by: Sequence[str], horizon: int, confiden
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+def kaplan_meier(durations: Any, events: Any, horizon: int | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Kaplan-Meier estimate of the share still without the event ``month`` months after each one's start, with
+    Greenwood's pointwise band (``scipy.stats.ecdf`` on ``CensoredData``: a duration whose event was seen is
+    exact, the others are right-censored there: still going when last seen).
+
+    One row per month ``0 … horizon`` (default: the longest duration). Columns: ``month``, ``at_risk`` (still
+    going at the start of the month), ``events`` and ``censored`` (durations ending at that month), ``survival``,
+    ``ci_low``, ``ci_high``. Without any event seen the survival is 1 and the band is missing.
+    """
+    durations = np.asarray(durations, dtype=float)
+    seen = np.asarray(events, dtype=bool)
+    if durations.shape != seen.shape or not np.all(np.isfinite(durations)) or np.any(durations < 0):
+        raise ValueError("need one finite, non-negative duration for each event flag")
+    _z(confidence)
+    last = int(np.ceil(durations.max())) if durations.size else 0
+    months = np.arange((last if horizon is None else int(horizon)) + 1)
+    survival = np.ones(months.size)
+    low = high = np.full(months.size, np.nan)
+    if seen.any():
+        result = stats.ecdf(stats.CensoredData(uncensored=durations[seen], right=durations[~seen])).sf
+        survival = result.evaluate(months)
+        with warnings.catch_warnings():  # a band at a survival of 0 or 1 divides by zero in the log; it is [0, 1]
+            warnings.simplefilter("ignore", RuntimeWarning)
+            band = result.confidence_interval(confidence_level=confidence, method="linear")
+            low, high = band.low.evaluate(months), band.high.evaluate(months)
+    return pd.DataFrame({
+        "month": months,
+        "at_risk": (durations[None, :] >= months[:, None]).sum(axis=1),
+        "events": (seen[None, :] & (durations[None, :] == months[:, None])).sum(axis=1),
+        "censored": (~seen[None, :] & (durations[None, :] == months[:, None])).sum(axis=1),
+        "survival": survival, "ci_low": low, "ci_high": high,
+    })
+
+
 # --------------------------------------------------------------------------- means
 
 def mean_interval(values: Any, confidence: float = 0.95) -> tuple[float, float, float, int]:
-    """Mean of the non-missing values with a Student t interval: ``(mean, low, high, n)``.
+    """Mean of the non-missing values with a Student t interval (``scipy.stats.ttest_1samp``):
+    ``(mean, low, high, n)``.
 
     ``n - 1`` degrees of freedom; ``(nan, nan, nan, 0)`` with no values, ``(mean, nan, nan, 1)``
     with one. ``mean_interval([1, 2, 3])`` is ``(2.0, -0.4841, 4.4841, 3)``.
@@ -169,8 +208,10 @@ def mean_interval(values: Any, confidence: float = 0.95) -> tuple[float, float, 
     mean = float(x.mean())
     if x.size < 2:
         return (mean, math.nan, math.nan, 1)
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, x.size - 1)) * float(x.std(ddof=1)) / math.sqrt(x.size)
-    return (mean, mean - half, mean + half, int(x.size))
+    with warnings.catch_warnings():  # identical values: scipy warns of precision loss; the interval is the mean
+        warnings.simplefilter("ignore", RuntimeWarning)
+        interval = stats.ttest_1samp(x, 0.0).confidence_interval(confidence)
+    return (mean, float(interval.low), float(interval.high), int(x.size))
 
 
 def mean_table(runs: pd.DataFrame, by: Sequence[str], outcome: str, confidence: float = 0.95) -> pd.DataFrame:
@@ -228,18 +269,18 @@ def newcombe_interval(successes_a: int, n_a: int, successes_b: int, n_b: int,
 
 
 def welch_interval(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    """Difference of means ``mean(a) - mean(b)`` with Welch's t interval: ``(difference, low, high)``."""
+    """Difference of means ``mean(a) - mean(b)`` with Welch's t interval (``scipy.stats.ttest_ind`` with
+    ``equal_var=False``): ``(difference, low, high)``."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     difference = float(a.mean() - b.mean())
     if a.size < 2 or b.size < 2:
         return (difference, math.nan, math.nan)
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    se = math.sqrt(va + vb)
-    if se == 0.0:
+    if a.var() == 0.0 and b.var() == 0.0:
         return (difference, difference, difference)
-    df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
-    t = float(stats.t.ppf(0.5 + confidence / 2.0, df))
-    return (difference, difference - t * se, difference + t * se)
+    with warnings.catch_warnings():  # nearly identical values: scipy warns of precision loss
+        warnings.simplefilter("ignore", RuntimeWarning)
+        interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence)
+    return (difference, float(interval.low), float(interval.high))
 
 
 def cohens_d(a: Sequence[float], b: Sequence[float]) -> float:
@@ -425,6 +466,6 @@ def morris_indices(problem: dict, X: Any, Y: Sequence[float], num_levels: int = 
 
 __all__ = [
     "BINARY_OUTCOMES", "as_binary", "as_numeric", "cliffs_delta", "cohens_d", "design_point_means", "effect_size",
-    "is_binary", "mean_interval", "mean_table", "morris_indices", "newcombe_interval", "share_table", "sobol_indices", "survival_curve",
-    "two_arm_effects", "welch_interval", "wilson_interval",
+    "is_binary", "kaplan_meier", "mean_interval", "mean_table", "morris_indices", "newcombe_interval", "share_table",
+    "sobol_indices", "survival_curve", "two_arm_effects", "welch_interval", "wilson_interval",
 ]

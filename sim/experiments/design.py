@@ -191,7 +191,7 @@ def estimated_bytes(spec: Spec, points: int) -> int:
 
     runs = points * spec.replicates
     design = points * max(1, len(spec.knobs)) * BYTES_PER_VALUE * (2 if spec.method in SAMPLING_METHODS else 1)
-    table = runs * (len(outcome_columns(spec.kind)) + len(spec.knobs) + RUN_ID_COLUMNS) * BYTES_PER_VALUE
+    table = runs * (len(outcome_columns(spec.kind, spec.formation)) + len(spec.knobs) + RUN_ID_COLUMNS) * BYTES_PER_VALUE
     series = runs * (spec.steps // spec.every + 2) * METRICS_PER_MONTH * BYTES_PER_SERIES_ROW if spec.timeseries else 0
     return design + table + series
 

@@ -85,11 +85,19 @@ class Task:
     schema: pa.Schema
     particles: tuple | None = None  # a posterior ensemble: the particle each replicate was given
     data: StartingData | None = None  # the data every run starts from (read once by the spec, docs/DATA.md)
+    formation: bool = False  # also the run's formation profile (sim.profile)
 
 
 def run_one(base: Params, seed: int, overrides: dict, data: StartingData | None = None) -> sim.RunResult:
     """One run (the function tests replace to make a run fail)."""
     return sim.run(base, seed=seed, overrides=overrides, data=data)
+
+
+def run_profiled(base: Params, seed: int, overrides: dict, data: StartingData | None = None
+                 ) -> tuple[sim.RunResult, dict]:
+    """One run, the same as :func:`run_one`'s, and its formation profile (:mod:`sim.profile`)."""
+    result = sim.run(base, seed=seed, overrides=overrides, data=data, formation=True)
+    return result, result.formation
 
 
 def flatten_summary(summary: dict) -> dict:
@@ -143,8 +151,13 @@ def run_chunk(task: Task) -> tuple[pa.Table, pa.Table | None]:
         row = _row_start(task, run)
         try:
             # The data only when there is some: tests stand in for run_one with three-argument functions.
-            result = run_one(task.base, row["seed"], run[4], **({"data": task.data} if task.data is not None else {}))
-            outcomes = flatten_summary(result.summary)
+            data = {"data": task.data} if task.data is not None else {}
+            if task.formation:
+                result, profile = run_profiled(task.base, row["seed"], run[4], **data)
+                outcomes = {**flatten_summary(result.summary), **profile}
+            else:
+                result = run_one(task.base, row["seed"], run[4], **data)
+                outcomes = flatten_summary(result.summary)
             ts = long_timeseries(row["run_id"], result.timeseries, task.every) if task.timeseries else None
         except Exception as error:  # noqa: BLE001 - a failed run is data, the sweep goes on
             row.update(status="failed", error=" ".join(f"{type(error).__name__}: {error}".split()))
@@ -405,7 +418,7 @@ def _tasks(spec: Spec, design: Design, missing: np.ndarray, size: int, schema: p
             drawn = spec.posterior.overrides(particles[replicate]) if particles is not None else {}
             runs.append((run_id, point, replicate, seed, {**drawn, **design.point(point)}))
         yield Task(base=spec.base, scenario=spec.scenario_name, runs=tuple(runs), timeseries=spec.timeseries, every=spec.every,
-                   schema=schema, particles=particles, data=spec.start)
+                   schema=schema, particles=particles, data=spec.start, formation=spec.formation)
 
 
 MAX_LOCAL_WORKERS = 1024
@@ -507,7 +520,7 @@ def _run_locked(spec: Spec, design: Design, store: store_mod.Store, runner: Runn
         if design_table is not None and not (store.dir / store_mod.DESIGN).is_file():
             store.write_design(design_table)
         if len(missing):
-            tasks = _tasks(spec, design, missing, size, store_mod.runs_schema(spec.knobs, spec.kind))
+            tasks = _tasks(spec, design, missing, size, store_mod.runs_schema(spec.knobs, spec.kind, spec.formation))
             _run_tasks(spec, store, runner, tasks, total, count, progress)
         runner.stop(cancel=False)
         merged = store.consolidate()
@@ -687,7 +700,7 @@ def _manifest(spec: Spec, design: Design, total: int, backend: str, workers: int
         extra += ["dask", "distributed"]
     if spec.method in ("sobol", "morris"):
         extra.append("SALib")
-    outcome_cols = store_mod.outcome_columns(spec.kind)
+    outcome_cols = store_mod.outcome_columns(spec.kind, spec.formation)
     now = store_mod.utc_now()
     manifest = {
         "name": spec.name,
@@ -716,6 +729,7 @@ def _manifest(spec: Spec, design: Design, total: int, backend: str, workers: int
         "outcomes": store_mod.analysis_outcomes(outcome_cols),
         "timeseries": spec.timeseries,
         "every": spec.every if spec.timeseries else None,
+        "formation": spec.formation,
         "timeseries_codes": _timeseries_codes(spec),
         "base_params": to_dict(spec.base),
         "data": spec.start.describe() if spec.start is not None else None,

@@ -8,6 +8,7 @@ partnerships; the helpers it uses are :mod:`sim.experiments.report`'s, the board
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import matplotlib
 
@@ -24,13 +25,14 @@ from sim.experiments.report import (
 )
 
 
-def write_partnership_report(study: Study, out: Path) -> list[Path]:
-    """Write ``summary.md`` and the figures of a single-partnership sweep into ``out``; return the paths written."""
+def write_partnership_report(study: Study, out: Path, extra: Sequence[str] = ()) -> list[Path]:
+    """Write ``summary.md`` and the figures of a single-partnership sweep into ``out``; return the paths written.
+    ``extra`` sections (e.g. a two-scale study's "Two scales") follow the header."""
     with matplotlib.rc_context(PLAIN_TEXT):
-        return _write_partnership_report(study, out)
+        return _write_partnership_report(study, out, extra)
 
 
-def _write_partnership_report(study: Study, out: Path) -> list[Path]:
+def _write_partnership_report(study: Study, out: Path, extra: Sequence[str] = ()) -> list[Path]:
     written: list[Path] = []
     figures: list[tuple[str, str]] = []
 
@@ -115,6 +117,7 @@ def _write_partnership_report(study: Study, out: Path) -> list[Path]:
                                     "sentence and the headline figure."))
     sections = [
         _header(study),
+        *extra,
         board.section_answers(study, found),
         sentences.section_glossary(study.steps),
         board.section_policies(study),

@@ -490,8 +490,9 @@ def plot_region_timeline(study: Study, means: pd.DataFrame, groups: Groups) -> A
 
 # --------------------------------------------------------------------------- the report
 
-def write_region_report(study: Study, out: Path) -> list[Path]:
-    """Write ``summary.md`` and the figures of a region sweep into ``out``; return the paths written."""
+def write_region_report(study: Study, out: Path, extra: Sequence[str] = ()) -> list[Path]:
+    """Write ``summary.md`` and the figures of a region sweep into ``out``; return the paths written. ``extra``
+    sections (e.g. a two-scale study's "Two scales") follow the header."""
     prepare(study)
     written: list[Path] = []
     figures: list[tuple[str, str]] = []
@@ -521,6 +522,7 @@ def write_region_report(study: Study, out: Path) -> list[Path]:
     keyed = _keyed(study)
     sections = [
         _header(study, UNITS_TEXT, _region_facts(study)),
+        *extra,
         section_outcomes(study, keyed),
         section_when(study, keyed),
         section_other(study, keyed),

@@ -12,16 +12,34 @@ from sim.experiments.partnership_report import write_partnership_report
 from sim.experiments.report import ReportError, load_study
 from sim.experiments.study_check import check_study
 from sim.experiments.store import REGION
+from sim.experiments.scales import is_scaled
+from sim.experiments.two_scales import check_scaled, load_scaled, write_scales_report
 
-__all__ = ["ReportError", "check_study", "load_study", "write_report"]
+__all__ = ["ReportError", "check_results", "check_study", "load_study", "write_report"]
+
+
+def check_results(results_dir: str | Path) -> None:
+    """Raise :class:`ReportError` for results a report cannot be written from: a sweep's, or a two-scale study's
+    (both scales' sweeps, belonging together)."""
+    if is_scaled(results_dir):
+        check_scaled(results_dir)
+        return
+    check_study(results_dir)
+    load_study(results_dir)
 
 
 def write_report(results_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Write ``summary.md`` and the figures for a sweep's results; return the paths written.
 
-    Raises :class:`ReportError` for bad input (missing directory, no or unreadable ``runs.parquet``, a
-    manifest of another shape or study, outcome columns of the wrong type), before anything is drawn.
+    A two-scale study's directory (:mod:`sim.experiments.scales`) gets both scales' reports and the section
+    "Two scales" (:mod:`sim.experiments.two_scales`). Raises :class:`ReportError` for bad input (missing
+    directory, no or unreadable ``runs.parquet``, a manifest of another shape or study, outcome columns of the
+    wrong type), before anything is drawn.
     """
+    if is_scaled(results_dir):
+        scaled = load_scaled(results_dir)
+        out = Path(out_dir) if out_dir is not None else scaled.directory / "report"
+        return _publish(out, lambda staging: write_scales_report(scaled, staging))
     check_study(results_dir)
     study = load_study(results_dir)
     out = Path(out_dir) if out_dir is not None else study.directory / "report"

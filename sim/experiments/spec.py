@@ -25,19 +25,22 @@ from typing import Any, Iterator, get_type_hints
 
 from sim import bundled
 from sim.errors import ScenarioError, raise_all
-from sim.experiments.store import REGION, run_kind
+from sim.seeds import replicate_seeds
+from sim.experiments.store import PARTNERSHIP, REGION, run_kind
 from sim.inputdata.load import StartingData
 from sim.params import Params
 from sim.run import starting_data
 from sim.scenarios import _check_override_key, load_scenario, read_toml, scenario_path
 
+
 METHODS = ("grid", "list", "latin_hypercube", "sobol", "morris", "policies")
 SAMPLING_METHODS = ("latin_hypercube", "sobol", "morris")
 SPEC_KEYS = ("description", "scenario", "replicates", "steps", "root_seed", "design", "levers", "uncertainties", "outputs",
-             "fixed", "policies", "posterior")
+             "fixed", "policies", "posterior", "scales")
+SCALES_KEY = "scales"  # a two-scale study (sim.experiments.scales): one scenario per scale, the same levers
 REQUIRED_KEYS = ("description", "scenario", "replicates", "root_seed")
 DESIGN_KEYS = ("method", "samples", "levels", "reference")
-OUTPUT_KEYS = ("timeseries", "every")
+OUTPUT_KEYS = ("timeseries", "every", "formation")
 RANGE_KEYS = ("low", "high", "steps", "integer")
 ROLES = {"levers": "lever", "uncertainties": "uncertainty"}
 # Set by the sweep itself (seeds, steps) or meaningless per run (description).
@@ -134,10 +137,12 @@ class Spec:
     reference: str | None = None  # ... and the policy the others are compared with
     posterior: Posterior | None = None  # a posterior ensemble: each replicate's fitted parameters drawn from it
     start: StartingData | None = None  # the scenario's [data], read once: every run starts from it (docs/DATA.md)
+    formation: bool = False  # also keep each run's formation profile (sim.profile)
+    label: str | None = None  # the name, when not the file's (one scale of a two-scale study: NAME_SCALE)
 
     @property
     def name(self) -> str:
-        return Path(self.path.name).stem
+        return self.label or Path(self.path.name).stem
 
     @property
     def levers(self) -> list[str]:
@@ -236,52 +241,49 @@ def _is_number(value: Any) -> bool:
 
 # --------------------------------------------------------------------------- loading
 
-def load_spec(path: str | Path, replicates: int | None = None, steps: int | None = None) -> Spec:
+def load_spec(path: str | Path, replicates: int | None = None, steps: int | None = None) -> Spec | ScaledSpec:
     """Read and validate a sweep spec; ``replicates``/``steps`` override the file's (to shrink a study).
 
-    Raises :class:`ScenarioError` (one line: file, key, problem, what is allowed).
+    A spec with ``[scales]`` is a two-scale study (:class:`sim.experiments.scales.ScaledSpec`: one sweep per
+    scale); any other is a :class:`Spec`. Raises :class:`ScenarioError` (one line: file, key, problem, what is
+    allowed).
     """
     path = spec_path(path)
     data = read_toml(path)
+    if SCALES_KEY in data:
+        return validate_scaled(path, data, replicates, steps)
     return _validate(path, data, replicates, steps)
 
 
 def study_names() -> list[str]:
-    """The studies shipped with the package (``sim/data/studies/*.toml``), by name."""
+    """The studies shipped with the package (``experiments/*.toml``: :mod:`sim.bundled`), by name."""
     return bundled.names(bundled.STUDIES)
 
 
 def spec_path(name_or_path: str | Path) -> Path | Traversable:
     """The spec file for a path, or for a study's bare name (``grant_timeline``: ``experiments/grant_timeline.toml``
     under the working directory, else the shipped study), as ``partnersim run`` takes a scenario's name."""
+    return find_spec(name_or_path, "experiments", bundled.STUDIES, "study", "a sweep spec TOML file", "example_small")
+
+
+def find_spec(name_or_path: str | Path, folder: str, shipped: str, what: str, kind: str,
+              example: str) -> Path | Traversable:
+    """A spec file by path, or by bare name in ``folder`` under the working directory, else among those shipped
+    (:mod:`sim.bundled`, of kind ``shipped``); otherwise one :class:`ScenarioError` naming what was asked for and
+    what exists."""
     path = Path(name_or_path)
+    path = bundled.example(path) or path  # examples/... from an installed copy
     if path.is_file():
         return path
     if path.suffix != ".toml" and path.parent == Path("."):
-        own = Path("experiments") / f"{path.name}.toml"
-        named = own if own.is_file() else bundled.find(bundled.STUDIES, path.name)
+        own = Path(folder) / f"{path.name}.toml"
+        named = own if own.is_file() else bundled.find(shipped, path.name)
         if named is not None:
             return named
-        raise ScenarioError(str(name_or_path), "", "no such study",
-                            "a sweep spec TOML file or one of: " + ", ".join(study_names()))
-    raise ScenarioError(str(path), "", "no such spec file", "a sweep spec TOML file, or a shipped study's name, e.g. example_small")
+        raise ScenarioError(str(name_or_path), "", f"no such {what}",
+                            f"{kind} or one of: " + ", ".join(bundled.names(shipped)))
+    raise ScenarioError(str(path), "", "no such spec file", f"{kind}, or a shipped {what}'s name, e.g. {example}")
 
-
-
-def find_spec(name_or_path: str | Path, folder: str, shipped: Path, what: str, kind: str, example: str) -> Path:
-    """A spec file by path, or by bare name in ``folder`` under the working directory, else among those shipped in
-    ``shipped``; otherwise one :class:`ScenarioError` naming what was asked for and what exists."""
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    if path.suffix != ".toml" and path.parent == Path("."):
-        for place in (Path(folder), shipped):
-            named = place / f"{path.name}.toml"
-            if named.is_file():
-                return named
-        names = sorted(p.stem for p in shipped.glob("*.toml"))
-        raise ScenarioError(str(name_or_path), "", f"no such {what}", f"{kind} or one of: " + ", ".join(names))
-    raise ScenarioError(str(path), "", "no such spec file", f"{kind}, e.g. {example}")
 
 def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps: int | None) -> Spec:
     source = str(path)
@@ -375,6 +377,9 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
     every = outputs.get("every", DEFAULT_EVERY)
     if not _is_int(every) or every < 1:
         fail("outputs.every", f"{every!r} is out of range", "an integer from 1 (keep every k-th step)")
+    formation = outputs.get("formation", False)
+    if not isinstance(formation, bool):
+        fail("outputs.formation", f"expected true or false, got {formation!r}", "true | false")
 
     # [fixed]
     fixed_raw = data.get("fixed", {})
@@ -480,7 +485,7 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
                 replicates=data["replicates"], steps=base.steps, root_seed=root_seed, method=method,
                 samples=samples if method in SAMPLING_METHODS else None, levels=levels if method == "morris" else None,
                 knobs=tuple(knobs), fixed=fixed, timeseries=timeseries, every=every, base=base,
-                policies=policies, reference=reference, posterior=posterior, start=start)
+                policies=policies, reference=reference, posterior=posterior, start=start, formation=formation)
 
 
 POSTERIOR_ALLOWED = "the posterior.csv of a calibration (partnersim calibrate), as a path relative to the spec"
@@ -697,3 +702,207 @@ def _parse_knob(source: str, where: str, key: str, role: str, value: Any, scenar
     fail(f"expected a value list or a range, got {value!r}",
          "[v1, v2, ...] or {low, high[, steps][, integer]}; put single values in [fixed]")
     raise AssertionError  # unreachable
+
+
+# --------------------------------------------------------------------------- two-scale studies
+
+SCALES = (PARTNERSHIP, REGION)  # in the order their seeds are spawned
+SCALE_KEYS = ("scenario", "replicates", "steps", "fixed")
+# Top-level keys a two-scale study does not take, and what to use instead.
+NOT_WITH_SCALES = {
+    "scenario": "a scenario for each scale: [scales.partnership] scenario = ... and [scales.region] scenario = ...",
+    "policies": "[levers] (a two-scale study compares the values of a lever at both scales)",
+    "posterior": "a study of one scale (a posterior ensemble is fitted to one scenario)",
+}
+SCALED_KEYS = tuple(k for k in SPEC_KEYS if k not in NOT_WITH_SCALES)
+SCALE_ALLOWED = {
+    PARTNERSHIP: "a single-partnership scenario (ecosystem.organizations = 0), e.g. baseline",
+    REGION: "a region scenario (ecosystem.organizations > 0), e.g. region",
+}
+SCALES_ALLOWED = ("[scales.partnership] and [scales.region] tables, each with scenario (and replicates, steps, "
+                  "[fixed])")
+
+
+@dataclass(frozen=True)
+class ScaledSpec:
+    """A validated two-scale study: one :class:`Spec` per scale. Build with :func:`sim.experiments.load_spec`."""
+
+    path: Any
+    data: dict  # the spec as parsed
+    description: str
+    root_seed: int
+    scales: tuple[tuple[str, Spec], ...]  # (scale, its sweep) in SCALES order
+    compared: tuple[str, ...]  # the levers with exactly two values: what the report compares across scales
+    overrides: dict = dataclasses.field(default_factory=dict)  # --replicates / --steps, as given
+
+    kind = "scales"
+
+    @property
+    def name(self) -> str:
+        return Path(self.path.name).stem
+
+    @property
+    def hash(self) -> str:
+        """The study's hash: its file's and every scale's (which holds --replicates and --steps)."""
+        return spec_hash({"spec": self.data, "scales": {name: spec.hash for name, spec in self.scales}})
+
+    def scale(self, name: str) -> Spec:
+        return dict(self.scales)[name]
+
+    @property
+    def levers(self) -> list[str]:
+        return self.scales[0][1].levers
+
+
+def validate_scaled(path, raw: dict, replicates: int | None = None, steps: int | None = None) -> ScaledSpec:
+    """Validate a two-scale spec; every mistake is a :class:`ScenarioError` naming the file, the key and what is
+    allowed (several at once where they are independent)."""
+    source = str(path)
+
+    def fail(key: str, problem: str, allowed: str):
+        raise ScenarioError(source, key, problem, allowed)
+
+    mistakes = []
+    for key in raw:
+        if key in NOT_WITH_SCALES:
+            mistakes.append(ScenarioError(source, key, "not in a two-scale study (one with [scales])",
+                                          NOT_WITH_SCALES[key]))
+        elif key not in SCALED_KEYS:
+            mistakes.append(ScenarioError(source, key, "unknown key" + _did_you_mean(key, SCALED_KEYS),
+                                          ", ".join(SCALED_KEYS)))
+    for key, allowed in (("description", "a non-empty string saying what the study asks"),
+                         ("root_seed", "an integer from 0"),
+                         ("levers", 'a lever with two values, e.g. "funding.mandated" = [false, true]')):
+        if key not in raw:
+            mistakes.append(ScenarioError(source, key, "missing", allowed))
+    raise_all(mistakes)
+
+    root_seed = raw["root_seed"]
+    if not _is_int(root_seed) or root_seed < 0:
+        fail("root_seed", f"{root_seed!r} is out of range", "an integer from 0")
+    design = raw.get("design", {})
+    if isinstance(design, dict) and design.get("method", "grid") != "grid":
+        fail("design.method", f"{json.dumps(design.get('method'))} in a two-scale study",
+             "grid (every combination of the levers' values at both scales)")
+    outputs = raw.get("outputs", {})
+    if isinstance(outputs, dict) and outputs.get("formation", True) is not True:
+        fail("outputs.formation", f"{json.dumps(outputs.get('formation'))} in a two-scale study",
+             "true, or leave it out (the report's explanations need every run's formation profile)")
+
+    tables = _scale_tables(source, raw.get("scales"))
+    top_fixed = _flat_table(source, "fixed", raw["fixed"]) if isinstance(raw.get("fixed"), dict) else None
+    seeds = replicate_seeds(root_seed, len(SCALES))
+    specs, found = [], []
+    for index, name in enumerate(SCALES):
+        try:
+            specs.append((name, _scale_spec(path, raw, name, tables[name], top_fixed, seeds[index], replicates, steps)))
+        except ScenarioError as error:
+            found += [(name, mistake) for mistake in getattr(error, "errors", [error])]
+    raise_all(_blamed(found, tables))
+
+    first = specs[0][1]
+    compared = tuple(k.key for k in first.knobs if k.role == "lever" and len(k.grid_values()) == 2)
+    if not compared:
+        fail("levers", "no lever with two values to compare at both scales",
+             'a lever with two values, e.g. "funding.mandated" = [false, true]')
+    overrides = {name: value for name, value in (("replicates", replicates), ("steps", steps)) if value is not None}
+    return ScaledSpec(path=path, data=copy.deepcopy(raw), description=first.description, root_seed=root_seed,
+                      scales=tuple(specs), compared=compared, overrides=overrides)
+
+
+def _scale_tables(source: str, scales: Any) -> dict[str, dict]:
+    if not isinstance(scales, dict):
+        raise ScenarioError(source, "scales", f"expected a table, got {scales!r}", SCALES_ALLOWED)
+    mistakes = []
+    for name, table in scales.items():
+        where = f"scales.{name}"
+        if name not in SCALES:
+            mistakes.append(ScenarioError(source, where, "unknown scale" + _did_you_mean(str(name), SCALES),
+                                          ", ".join(SCALES)))
+        elif not isinstance(table, dict):
+            mistakes.append(ScenarioError(source, where, f"expected a table, got {table!r}",
+                                          "a table with scenario (and replicates, steps, [fixed])"))
+        else:
+            mistakes += [ScenarioError(source, f"{where}.{key}", "unknown key" + _did_you_mean(str(key), SCALE_KEYS),
+                                       ", ".join(SCALE_KEYS)) for key in table if key not in SCALE_KEYS]
+            if "scenario" not in table:
+                mistakes.append(ScenarioError(source, f"{where}.scenario", "missing", SCALE_ALLOWED[name]))
+            if "fixed" in table and not isinstance(table["fixed"], dict):
+                mistakes.append(ScenarioError(source, f"{where}.fixed", f"expected a table, got {table['fixed']!r}",
+                                              'a table of dotted parameter keys, e.g. "ecosystem.calls" = 1'))
+    suggested = {close for name in scales if name not in SCALES
+                 for close in difflib.get_close_matches(str(name), SCALES, n=1, cutoff=0.75)}
+    mistakes += [ScenarioError(source, f"scales.{name}", "missing", SCALES_ALLOWED) for name in SCALES
+                 if name not in scales and name not in suggested]
+    raise_all(mistakes)
+    return scales
+
+
+def _scale_spec(path, raw: dict, name: str, table: dict, top_fixed: dict | None, seed: int,
+                replicates: int | None, steps: int | None) -> Spec:
+    """One scale's sweep: the study's keys with the scale's own, validated as an ordinary spec."""
+    source = str(path)
+    where = f"scales.{name}"
+    own_fixed = _flat_table(source, f"{where}.fixed", table.get("fixed", {}))
+    fixed = dict(top_fixed or {})
+    for key, value in own_fixed.items():
+        if key in fixed:
+            raise ScenarioError(source, f"{where}.fixed.{key}", "also in the study's [fixed]",
+                                "each parameter either fixed for both scales or for one")
+        fixed[key] = value
+    count = table.get("replicates", raw.get("replicates", replicates))
+    if count is None:
+        raise ScenarioError(source, f"{where}.replicates", "missing (and no replicates for both scales)",
+                            "an integer from 1, here or at the top of the spec")
+    data = {"description": raw["description"], "scenario": table["scenario"], "replicates": count, "root_seed": seed}
+    for key in ("design", "levers", "uncertainties"):
+        if key in raw:
+            data[key] = copy.deepcopy(raw[key])
+    outputs = raw.get("outputs", {})
+    data["outputs"] = {**outputs, "formation": True} if isinstance(outputs, dict) else outputs
+    if fixed or "fixed" in raw:
+        data["fixed"] = fixed if isinstance(raw.get("fixed", {}), dict) else raw["fixed"]
+    if "steps" in table or "steps" in raw:
+        data["steps"] = table.get("steps", raw.get("steps"))
+    spec = _validate(path, data, replicates, steps)
+    if spec.kind != name:
+        runs = "regions" if spec.kind == REGION else "single partnerships"
+        raise ScenarioError(source, f"{where}.scenario", f"{table['scenario']!r} (with the study's [fixed]) runs {runs}",
+                            SCALE_ALLOWED[name])
+    return dataclasses.replace(spec, label=f"{Path(path.name).stem}_{name}")
+
+
+def _blamed(found: list[tuple[str, ScenarioError]], tables: dict) -> list[ScenarioError]:
+    """Each scale's mistakes blamed on the scale's own key where it is one (``scales.region.fixed.KEY``), else
+    said to be at that scale, or at both when both scales made it (a mistake in the study's levers, say)."""
+    def own(name: str, mistake: ScenarioError) -> str | None:
+        table, key = tables[name], mistake.key
+        fixed = table.get("fixed") if isinstance(table.get("fixed"), dict) else {}
+        if key in SCALE_KEYS[:3] and key in table and not mistake.source.startswith("--"):
+            return f"scales.{name}.{key}"
+        if key.startswith("fixed.") and key[len("fixed."):] in _flat_table(mistake.source, "fixed", fixed):
+            return f"scales.{name}.{key}"
+        if key.startswith(f"scales.{name}"):
+            return key
+        return None
+
+    out, seen, flags = [], {}, set()
+    for name, mistake in found:
+        key = own(name, mistake)
+        if key is not None:
+            out.append(ScenarioError(mistake.source, key, mistake.problem, mistake.allowed))
+            continue
+        same = (mistake.source, mistake.key, mistake.problem, mistake.allowed)
+        if mistake.source.startswith("--"):  # a flag given for both scales
+            if same not in flags:
+                flags.add(same)
+                out.append(mistake)
+            continue
+        if same in seen:
+            seen[same][1] = "both scales"
+            continue
+        seen[same] = [len(out), f"the {name} scale, scenario {tables[name].get('scenario')!r}"]
+        out.append(mistake)
+    for (source, key, problem, allowed), (index, where) in seen.items():
+        out[index] = ScenarioError(source, key, f"{problem} (at {where})", allowed)
+    return out

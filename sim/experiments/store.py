@@ -6,7 +6,8 @@ Layout of ``DIR`` (format reference: experiments/README.md)::
     sweep.lock             the lock of the one process writing DIR (holds its process id)
     design.parquet         sampling designs only: the sampler's matrix (design_point + one column per knob)
     runs.parquet           one row per run, sorted by run_id; its outcome columns depend on the kind of run
-                           (``partnership``: sim.record.SUMMARY_KEYS; ``region``: sim.region.model.ECOSYSTEM_SUMMARY_KEYS)
+                           (``partnership``: sim.record.SUMMARY_KEYS; ``region``: sim.region.model.ECOSYSTEM_SUMMARY_KEYS),
+                           then ``formation.*`` when the spec asks (sim.profile)
     timeseries.parquet     when asked: run_id, step, metric, value (long format)
     parts/                 while running: part-NNNNNN.parquet (+ ts-NNNNNN.parquet), one per finished chunk
     quarantine/            data files found damaged or foreign, kept for inspection; their runs were run again
@@ -47,6 +48,7 @@ import pyarrow.parquet as pq
 
 from sim import atomic
 from sim.region.model import ECOSYSTEM_SUMMARY_KEYS
+from sim.profile import FORMATION_COLUMNS
 from sim.errors import ScenarioError
 from sim.params import LEVELS, Params
 from sim.record import SUMMARY_KEYS, SUMMARY_TYPES
@@ -92,6 +94,8 @@ def _check_kind(kind: str) -> None:
 
 
 def _outcome_type(name: str, kind: str = PARTNERSHIP) -> pa.DataType | None:
+    if name in FORMATION_COLUMNS:
+        return pa.float64()
     if kind == REGION:
         return _region_outcome_type(name)
     declared = SUMMARY_TYPES.get(name.split(".")[0])  # first_step_at_level.LEVEL: a month
@@ -108,15 +112,17 @@ def _region_outcome_type(name: str) -> pa.DataType | None:
     return None  # unknown to this module: inferred from the values
 
 
-def outcome_columns(kind: str = PARTNERSHIP) -> list[str]:
+def outcome_columns(kind: str = PARTNERSHIP, formation: bool = False) -> list[str]:
     """The outcome columns of runs.parquet for this kind of run.
 
     ``partnership``: ``sim.record.SUMMARY_KEYS`` (``first_step_at_level`` flattened); ``region``:
-    ``sim.region.model.ECOSYSTEM_SUMMARY_KEYS``; in both, without ``params``, ``scenario`` and ``seed``.
+    ``sim.region.model.ECOSYSTEM_SUMMARY_KEYS``; in both, without ``params``, ``scenario`` and ``seed``; with
+    ``formation``, then the formation profile's columns (``sim.profile.FORMATION_COLUMNS``).
     """
     _check_kind(kind)
+    extra = list(FORMATION_COLUMNS) if formation else []
     if kind == REGION:
-        return [key for key in ECOSYSTEM_SUMMARY_KEYS if key not in NOT_OUTCOMES]
+        return [key for key in ECOSYSTEM_SUMMARY_KEYS if key not in NOT_OUTCOMES] + extra
     columns = []
     for key in SUMMARY_KEYS:
         if key in NOT_OUTCOMES:
@@ -125,7 +131,7 @@ def outcome_columns(kind: str = PARTNERSHIP) -> list[str]:
             columns.extend(f"{key}.{level}" for level in LEVELS)
         else:
             columns.append(key)
-    return columns
+    return columns + extra
 
 
 def analysis_outcomes(columns: Iterable[str]) -> list[str]:
@@ -134,11 +140,12 @@ def analysis_outcomes(columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c not in CONSTANT_OUTCOMES]
 
 
-def runs_schema(knobs, kind: str = PARTNERSHIP) -> pa.Schema:
-    """The declared schema of runs.parquet for these knobs and this kind of run (outcome types known to this module)."""
+def runs_schema(knobs, kind: str = PARTNERSHIP, formation: bool = False) -> pa.Schema:
+    """The declared schema of runs.parquet for these knobs and this kind of run (outcome types known to this module),
+    with the formation profile's columns when asked."""
     fields = [pa.field(name, pa.int64()) for name in ID_COLUMNS]
     fields += [pa.field(k.key, KNOB_TYPES[k.kind]) for k in knobs]
-    for name in outcome_columns(kind):
+    for name in outcome_columns(kind, formation):
         tp = _outcome_type(name, kind)
         if tp is not None:
             fields.append(pa.field(name, tp))

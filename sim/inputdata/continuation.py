@@ -19,10 +19,9 @@ import numpy as np
 
 from sim.errors import ScenarioError
 from sim.inputdata.roster import Roster
-from sim.model import Snapshot
 from sim.params import LEVELS, Params, to_dict
 from sim.record import COLUMNS
-from sim.state import NO_TIE, PARTNERSHIP_DTYPES, OrgState, State, org_dtype
+from sim.state import NO_TIE, PARTNERSHIP_DTYPES, OrgState, Snapshot, State, org_dtype
 
 FORMAT = "partnersim-state 1"
 # What the roster and the relationships table hold; state.json holds every other organization variable.

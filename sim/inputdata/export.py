@@ -23,9 +23,8 @@ from sim.inputdata.codebook import DEFAULT_FILES, FOLDER_FILE
 from sim.inputdata.continuation import continuation_json
 from sim.inputdata.factors import FactorScores
 from sim.inputdata.load import StartingData
-from sim.model import Snapshot
 from sim.params import LEVELS, SECTORS, Params
-from sim.state import NO_TIE
+from sim.state import NO_TIE, Snapshot
 
 
 @dataclass(frozen=True)

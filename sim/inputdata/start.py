@@ -312,7 +312,7 @@ def build(data: StartingData, params: Params) -> Founding:
 @dataclass(frozen=True)
 class Begun:
     """Where a run from data begins: ``start`` for :class:`sim.model.PartnershipModel` (a function of the run's
-    generator giving month 0, or an export's :class:`~sim.model.Snapshot`), the founding (for the tables of
+    generator giving month 0, or an export's :class:`~sim.state.Snapshot`), the founding (for the tables of
     answers; None when continuing an export), and one line about it."""
 
     start: object

@@ -33,13 +33,17 @@ as a single partnership's run of the same length would.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import mesa
 import numpy as np
 import pandas as pd
 
+from sim.collect import MonthlyCollector
+from sim.errors import ScenarioError
+from sim.model_setup import settle
 from sim.money import DOLLAR_KEYS, dollars_summary
 from sim.packed import pack
 from sim.params import LEVELS, Params, to_dict
@@ -127,20 +131,30 @@ class RegionalPartnership:
 class EcosystemModel(mesa.Model):
     """A region of ``params.ecosystem.organizations`` organizations under one funder's calls.
 
-    ``rng`` overrides the seed in ``params``. ``layout`` chooses the network's
-    storage: ``"dense"``, ``"sparse"`` or ``"auto"`` (dense up to
+    ``params`` defaults to the ``region`` scenario; keyword parameters, ``rng``, Mesa's ``scenario``,
+    ``scenario_name`` and ``agent_reporters`` (of each :class:`sim.region.agents.RegionalOrganization`) work as
+    for :class:`sim.model.PartnershipModel`: ``rng=None`` draws a fresh seed, recorded as ``model.seed``.
+    ``layout`` chooses the network's storage: ``"dense"``, ``"sparse"`` or ``"auto"`` (dense up to
     :data:`sim.region.network.DENSE_LIMIT` organizations). Results do not depend on it.
     ``start`` gives the organizations and who knows whom instead of drawing them (:class:`RegionStart`).
     """
 
-    def __init__(self, params: Params, *, rng: int | np.random.SeedSequence | None = None, scenario: str = "custom",
-                 layout: str | None = None, start: RegionStart | None = None):
+    base_scenario: ClassVar[str] = "region"  # the parameters when none are given
+    agent_reporters: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, params: Params | None = None, *, rng: Any = None, scenario: Any = None,
+                 scenario_name: str | None = None, agent_reporters: Mapping[str, Any] | None = None,
+                 layout: str | None = None, start: RegionStart | None = None, **parameters: Any) -> None:
+        params, seed, scenario_name = settle(type(self), params, rng, scenario, scenario_name, parameters)
         if params.ecosystem.organizations < 1:
-            raise ValueError("EcosystemModel needs ecosystem.organizations > 0 (use PartnershipModel for one partnership)")
-        seed = params.seed if rng is None else rng
+            raise ScenarioError(type(self).__name__, "ecosystem.organizations", "0 is one partnership, not a region",
+                                "an integer from organizations.count (use PartnershipModel for one partnership)")
         super().__init__(rng=np.random.default_rng(seed))
+        if scenario is not None:
+            self.scenario = scenario  # Mesa's own (its rng was taken as the seed above)
+        self.seed = seed
         self.params = params
-        self.scenario_name = scenario
+        self.scenario_name = scenario_name
         region = params.ecosystem
         count = region.organizations
         self.packed = pack(params)
@@ -172,6 +186,15 @@ class EcosystemModel(mesa.Model):
         self._rows = np.zeros((params.steps + 1, len(ECOSYSTEM_COLUMNS)))
         self.month = 0
         self._record(0, formed=0, reached=0, collapsed=0, goals_met=0, money=0.0, work=0.0)
+        self._collection = MonthlyCollector(ECOSYSTEM_COLUMNS,
+                                            self.agent_reporters if agent_reporters is None else agent_reporters)
+        self._collection.collect_agents(self)
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """Mesa's DataCollector: model reporters ``seed`` and every column of the region's time series but ``step``,
+        one value per month; agent reporters at each month."""
+        return self._collection.read(self)
 
     # ------------------------------------------------------------------ the month
 
@@ -222,6 +245,7 @@ class EcosystemModel(mesa.Model):
         self._live = [p for p in self._live if p.live]
         self._record(month, formed=formed, reached=reached, collapsed=collapsed, goals_met=goals_met, money=money,
                      work=work)
+        self._collection.collect_agents(self)
         if self.month >= self.params.steps:
             self.running = False
 
