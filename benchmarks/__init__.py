@@ -27,7 +27,9 @@ remaining months by ``PartnershipModel.finish()`` (what ``sim.run`` uses):
   this one (new), in fresh processes interleaved old-new-new-old, with the ratio;
 - ``sweep``: 2,000 typical runs through ``sim.experiments.run_sweep`` on 1 and on
   2 workers (each sweep in a child process that reports its own peak memory);
-- ``memory``: the sweep parent's peak memory for 2,000 and 20,000 very short runs.
+- ``memory``: the sweep parent's peak memory for 2,000 and 20,000 very short runs;
+- ``data``: reading and checking a 10,000-organization roster and a 100,000-row survey, a region and the largest
+  partnership built from such files, and an export written and continued (:mod:`benchmarks.data`).
 
 Results are printed and, for a full run, prepended to ``benchmarks/RESULTS.md``
 (newest first). ``--quick`` is a fast smoke run that writes nothing unless
@@ -35,4 +37,4 @@ Results are printed and, for a full run, prepended to ``benchmarks/RESULTS.md``
 subset. ``python -m benchmarks --help`` lists the options.
 """
 
-BENCHMARKS = ("step", "run", "region", "coldstart", "profile", "compare", "sweep", "memory")
+BENCHMARKS = ("step", "run", "region", "coldstart", "profile", "compare", "sweep", "memory", "data")

@@ -439,6 +439,8 @@ def bench_memory(s: Settings) -> list[Figure]:
     return figures
 
 
+from benchmarks.data import bench_data  # noqa: E402  (its own module: starting from data)
+
 BENCHES = {
     "step": bench_step,
     "run": bench_run,
@@ -448,4 +450,5 @@ BENCHES = {
     "compare": bench_compare,
     "sweep": bench_sweep,
     "memory": bench_memory,
+    "data": bench_data,
 }

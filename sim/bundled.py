@@ -8,6 +8,10 @@ onto the folders (``[tool.setuptools.package-dir]``). An installed copy reads th
 or the source tree on the path), the checkout's own folders are read: several checkouts may share one
 environment, and each reads its own files. A user's own files are read by path (:mod:`sim.scenarios`,
 :mod:`sim.experiments.spec`, :mod:`sim.calibration.spec`).
+
+The example data sets (``examples/``: a coalition and a region to start from, docs/DATA.md) ship the same way, as
+``sim.data.examples``; the paths the docs give (``examples/coalition/coalition.toml``) are read from the
+installed copy when the working directory has no such file (:func:`example`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ STUDIES = "studies"
 CALIBRATION = "calibration"
 # Each kind's folder at the top of the repository; its data package is sim.data.<kind>.
 FOLDERS = {SCENARIOS: "scenarios", STUDIES: "experiments", CALIBRATION: "calibration"}
+EXAMPLES = "examples"  # the example data sets: sim.data.examples, the folder examples/ (read by path only)
 SUFFIX = ".toml"
 CHECKOUT = Path(__file__).resolve().parent.parent  # the repository, when sim is imported from one
 
@@ -63,3 +68,15 @@ def find(kind: str, name: str) -> Traversable | None:
         return None
     entry = place.joinpath(name + SUFFIX)
     return entry if entry.is_file() else None
+
+
+def example(path: str | Path) -> Path | None:
+    """The shipped copy of ``examples/...`` (a file or a folder) when ``path`` names one that is not here; else
+    None. An installed copy's files are on disk, so the result is a path (a scenario's ``[data]`` is beside it)."""
+    path = Path(path)
+    if path.exists() or path.is_absolute() or len(path.parts) < 2 or path.parts[0] != EXAMPLES or ".." in path.parts:
+        return None
+    # Installed, sim.data.examples is the folder data/examples beside this module (it has no __init__.py).
+    place = CHECKOUT / EXAMPLES if from_checkout() else Path(__file__).resolve().parent / "data" / EXAMPLES
+    shipped = place.joinpath(*path.parts[1:])
+    return shipped if shipped.exists() else None

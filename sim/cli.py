@@ -25,6 +25,7 @@ from sim import atomic
 from sim.errors import ScenarioError
 from sim.extras import MissingExtra, require
 from sim.interrupts import exit_status, ignore_interrupts, interrupts_raise, signal_name, signal_of
+from sim.run import starting_data
 from sim.scenarios import OVERRIDE_SOURCE, parse_set, read_toml, scenario_names, scenario_path
 from sim.run import NETWORK_MONTHS
 
@@ -87,6 +88,13 @@ def build_parser() -> Parser:
     run.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                      help="override one parameter, e.g. funding.grant_months=24 (repeatable)")
     run.add_argument("--out", type=_out_dir, metavar="DIR", help="output directory (default: results/<scenario name>)")
+    run.add_argument("--data", type=Path, metavar="DIR",
+                     help="start from the data in DIR (a roster, a network survey, ...; or an export to continue), "
+                          "instead of the scenario's own [data] or a drawn start (docs/DATA.md)")
+    run.add_argument("--export", type=_out_dir, metavar="DIR",
+                     help="also write the partnership's state at --export-month (default: the last month) to DIR, in "
+                          "the files --data reads")
+    run.add_argument("--export-month", type=int, metavar="N", help="the month whose state --export writes")
     run.add_argument("--network-months", metavar="M,M,...",
                      help="also write the partnership's network at these months as networks/month_M.graphml "
                           "(GraphML, for networkx, Gephi or igraph), e.g. 0,36")
@@ -106,6 +114,7 @@ def build_parser() -> Parser:
 
     validate = commands.add_parser("validate", help="check a scenario file without running it", allow_abbrev=False)
     validate.add_argument("file", metavar="FILE", help="a scenario TOML file (or a scenario name)")
+    validate.add_argument("--data", type=Path, metavar="DIR", help="check it with the data in DIR (docs/DATA.md)")
     validate.set_defaults(handler=cmd_validate)
 
     sweep = commands.add_parser("sweep", help="run a parameter sweep from a spec file", allow_abbrev=False,
@@ -295,20 +304,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import format_summary, write_run  # matplotlib only when a run writes figures
 
     overrides = _overrides(args.assignments)
-    # Validate scenario, overrides, seed and steps before anything is created or run.
+    if args.export_month is not None and args.export is None:
+        raise CliError("--export-month: needs --export DIR (the folder to write the state into)")
+    # Validate scenario, overrides, seed, steps and the data before anything is created or run.
     try:
-        sim.load_scenario(args.scenario, {**overrides, **_seed_steps(args)})
+        params = sim.load_scenario(args.scenario, {**overrides, **_seed_steps(args)}, data=args.data)
+        starting = starting_data(args.scenario, args.data)
     except ScenarioError as error:
         raise _blame_flag(error, args) from None
     out_dir = args.out if args.out is not None else Path("results") / Path(str(args.scenario)).stem
     _check_output_dir(out_dir)
+    export_month = None
+    if args.export is not None:
+        _check_output_dir(args.export)
+        export_month = params.steps if args.export_month is None else args.export_month
 
-    result = sim.run(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides,
-                     network_months=_months_list(args.network_months))
+    result = sim.run(args.scenario, seed=args.seed, steps=args.steps, overrides=overrides, data=starting,
+                     export_month=export_month, network_months=_months_list(args.network_months))
     with _no_empty_folders_on_failure(out_dir):
         paths = _write(lambda: write_run(result, out_dir), out_dir, "output")
+    if result.export is not None:
+        from sim.inputdata.export import write_export
+
+        with _no_empty_folders_on_failure(args.export):
+            paths += _write(lambda: write_export(result.export, args.export), args.export, "export")
     print(format_summary(result.summary))
-    return _list_written(paths, out_dir)
+    if result.start_note:
+        print(result.start_note)
+    return _list_written(paths, out_dir if result.export is None else f"{out_dir} and {args.export}")
 
 
 def _months_list(text: str | None) -> list[int]:
@@ -331,7 +354,7 @@ def _write(write, out_dir: Path, what: str) -> list:
         raise CliError(f"{where}: cannot write {what} ({error.strerror or error})") from None
 
 
-def _list_written(paths, out_dir: Path) -> int:
+def _list_written(paths, out_dir: Path | str) -> int:
     print(f"wrote {len(paths)} files to {out_dir}:")
     for path in paths:
         print(f"  {path}")
@@ -376,12 +399,20 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    params = sim.load_scenario(args.file)
+    params = sim.load_scenario(args.file, data=args.data)
+    starting = starting_data(args.file, args.data)
+    data = ""
+    if starting is not None:
+        roster = starting.roster
+        candidates = roster.count - roster.members
+        pool = (f" and {candidates} candidate{'s' if candidates != 1 else ''}" if roster.lists_candidates
+                else f" and a pool of {params.membership.pool} drawn by the run" if params.membership.pool else "")
+        data = f"{pool} from {roster.source}" if not params.ecosystem.organizations else f", from {roster.source}"
     if params.ecosystem.organizations:
-        print(f"{args.file}: ok (a region of {params.ecosystem.organizations:,} organizations, partnerships of up to "
-              f"{params.organizations.count}, {params.steps} months)")
+        print(f"{args.file}: ok (a region of {params.ecosystem.organizations:,} organizations{data}, partnerships of "
+              f"up to {params.organizations.count}, {params.steps} months)")
     else:
-        print(f"{args.file}: ok ({params.organizations.count} organizations, {params.steps} months)")
+        print(f"{args.file}: ok ({params.organizations.count} organizations{data}, {params.steps} months)")
     return 0
 
 

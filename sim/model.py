@@ -12,7 +12,8 @@ holds the time series (:mod:`sim.collect`), so ``mesa.batch_run`` works on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import mesa
@@ -26,7 +27,7 @@ from sim.month import run_months, step_once
 from sim.packed import pack
 from sim.params import Params
 from sim.record import COLUMNS, Recorder, start_row, summarize
-from sim.state import State, founding_grant_value, funder_budgets, has_founding_grant, initial_state
+from sim.state import Snapshot, State, founding_grant_value, funder_budgets, has_founding_grant, initial_state
 
 
 class PartnershipModel(mesa.Model):
@@ -39,7 +40,10 @@ class PartnershipModel(mesa.Model):
     passed as ``rng=params.seed``, as :func:`sim.run` does). ``scenario`` is Mesa's: a
     ``mesa.experimental.scenarios.Scenario`` whose attributes are keyword parameters and whose ``rng`` seeds the
     run. ``scenario_name`` labels the run in its summary. ``agent_reporters`` (or the class attribute of a
-    subclass) are Mesa agent reporters of each :class:`sim.agents.Organization`.
+    subclass) are Mesa agent reporters of each :class:`sim.agents.Organization`. ``start`` replaces the drawn
+    start: a :class:`State` (month 0), a function of the model's generator giving month 0 (from data:
+    :mod:`sim.inputdata.start`, which draws what lies beyond the data from it), or a :class:`Snapshot` to
+    continue from.
     """
 
     base_scenario: ClassVar[str] = "baseline"  # the parameters when none are given
@@ -47,6 +51,7 @@ class PartnershipModel(mesa.Model):
 
     def __init__(self, params: Params | None = None, *, rng: Any = None, scenario: Any = None,
                  scenario_name: str | None = None, agent_reporters: Mapping[str, Any] | None = None,
+                 start: State | Snapshot | Callable[[np.random.Generator], State] | None = None,
                  **parameters: Any) -> None:
         params, seed, scenario_name = settle(type(self), params, rng, scenario, scenario_name, parameters)
         super().__init__(rng=np.random.default_rng(seed))
@@ -62,7 +67,12 @@ class PartnershipModel(mesa.Model):
         if has_founding_grant(params):
             self.budgets[0] -= founding_grant_value(params)
         self.organizations: list[Organization] = []
-        self.start_from(initial_state(params, self.rng))
+        if isinstance(start, Snapshot):
+            self.continue_from(start)
+        elif callable(start):
+            self.start_from(start(self.rng))
+        else:
+            self.start_from(initial_state(params, self.rng) if start is None else start)
         self.organizations = [Organization(self, index) for index in range(self.state.count)]
         self._collection.collect_agents(self)
 
@@ -83,6 +93,30 @@ class PartnershipModel(mesa.Model):
         """Mesa's DataCollector: model reporters ``seed`` and every time-series column but ``step``, one value per
         month recorded (the collection steps are the months); agent reporters at each month stepped."""
         return self._collection.read(self)
+
+    def continue_from(self, snapshot: Snapshot) -> None:
+        """Take up ``snapshot``: its state, month, funders' budgets, record so far and (if it has one) generator."""
+        if not 0 <= snapshot.month <= self.params.steps:
+            raise ValueError(f"a snapshot of month {snapshot.month} in a run of {self.params.steps} months")
+        self.state = snapshot.state
+        self.budgets = np.array(snapshot.budgets, dtype=np.float64)
+        self.recorder = Recorder(self.params.steps)
+        self.recorder.records[: snapshot.month + 1] = snapshot.records
+        self.recorder.first_at_level[:] = snapshot.first_at_level
+        self.recorder.filled = snapshot.month + 1
+        self.month = snapshot.month
+        if snapshot.generator is not None:
+            self.rng.bit_generator.state = copy.deepcopy(snapshot.generator)
+        self._collection = MonthlyCollector(COLUMNS, self._reporters)
+        if self.organizations:
+            self._collection.collect_agents(self)
+
+    def snapshot(self) -> Snapshot:
+        """The partnership now (copies), with all a model needs to continue exactly from here."""
+        return Snapshot(state=self.state.copy(), month=self.month, budgets=self.budgets.copy(),
+                        records=self.recorder.records[: self.month + 1].copy(),
+                        first_at_level=self.recorder.first_at_level.copy(),
+                        generator=copy.deepcopy(self.rng.bit_generator.state))
 
     def step(self) -> None:
         if self.month >= self.params.steps:

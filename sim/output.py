@@ -168,8 +168,10 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
 
     A partnership's run also writes ``organizations.csv`` (one row per organization) and, for the months
     it kept (``sim.run(..., network_months=...)``), its network as ``networks/month_M.graphml``. An ecosystem
-    run writes ``partnerships.csv`` (one row per partnership) and its figures show the region. Files already in
-    ``out_dir`` with the same names are replaced; other files there are left alone.
+    run writes ``partnerships.csv`` (one row per partnership) and its figures show the region. A run from data
+    also writes its start tables (``start_organizations.csv``, ...: the data's answers beside the model's
+    values, docs/DATA.md). Files already in ``out_dir`` with the same names are replaced; other files there are
+    left alone.
     """
     networks: dict[Path, Any] = {}
     if result.is_ecosystem:
@@ -182,6 +184,8 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
         if result.state is not None:
             tables += ((ORGANIZATIONS, result.organizations),)
         networks = {Path(NETWORKS) / f"month_{month}.graphml": graph for month, graph in sorted(result.networks.items())}
+    # A run from data also writes the data's answers beside the model's values, in full precision.
+    start_tables = tuple((result.start_tables or {}).items())
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = atomic.staging_dir(out_dir)  # also removes the staging folders of runs that were killed
@@ -189,6 +193,8 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
         (staging / FIGURES).mkdir()
         for name, frame in tables:
             _write_timeseries(frame, staging / name)
+        for name, frame in start_tables:
+            frame.to_csv(staging / name, index=False, lineterminator="\n", encoding="utf-8")
         _write_summary(result.summary, staging / SUMMARY)
         for name, draw in figures:
             figure = draw(result)
@@ -203,8 +209,8 @@ def write_run(result: RunResult, out_dir: Path) -> list[Path]:
             for rel, graph in networks.items():
                 nx.write_graphml(graph, staging / rel, encoding="utf-8")
 
-        relative = [*(Path(name) for name, _ in tables), Path(SUMMARY), *(Path(FIGURES) / name for name, _ in figures),
-                    *networks]
+        relative = [*(Path(name) for name, _ in (*tables, *start_tables)), Path(SUMMARY),
+                    *(Path(FIGURES) / name for name, _ in figures), *networks]
         out_dir.mkdir(exist_ok=True)
         (out_dir / FIGURES).mkdir(exist_ok=True)
         if networks:

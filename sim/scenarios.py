@@ -2,10 +2,9 @@
 
 A scenario is a TOML file shipped with the package (``scenarios/`` at the top of the repository, read
 through :mod:`sim.bundled`) or any path, whose keys mirror :class:`sim.params.Params`. It must carry a
-``description``. Overrides are
-dotted keys (``funding.grant_months``) applied on top of the file before
-validation; the file is validated first on its own so that an error is blamed
-on the right source.
+``description``; a ``[data]`` table names the data it starts from (docs/DATA.md), read by :mod:`sim.inputdata`.
+Overrides are dotted keys (``funding.grant_months``) applied on top of the file before validation; the file is
+validated first on its own so that an error is blamed on the right source.
 """
 
 from __future__ import annotations
@@ -18,6 +17,9 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from sim import bundled
+from sim.inputdata import codebook
+from sim.inputdata.codebook import DataSpec
+from sim.inputdata.load import data_parameters, load, size_keys
 from sim.errors import ScenarioError, raise_all
 from sim.params import Params, from_dict
 from sim.suggest import did_you_mean
@@ -30,6 +32,7 @@ def scenario_path(name_or_path: str | Path) -> Path | Traversable:
     text = str(name_or_path)
     candidate = Path(text)
     if candidate.suffix == ".toml" or candidate.parent != Path("."):
+        candidate = bundled.example(candidate) or candidate  # examples/... from an installed copy
         if not candidate.is_file():
             raise ScenarioError(text, "", "no such scenario file", "a TOML file path or one of: " + ", ".join(scenario_names()))
         return candidate
@@ -172,22 +175,86 @@ def apply_overrides(data: dict, overrides: dict[str, Any]) -> dict:
     return merged
 
 
-def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Params:
-    """The validated parameters of a scenario, with optional dotted-key overrides."""
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None,
+                  data: str | Path | DataSpec | None = None) -> Params:
+    """The validated parameters of a scenario, with optional dotted-key overrides.
+
+    A scenario that starts from data (its ``[data]`` table, or ``data``: a data folder, as ``--data`` gives it)
+    takes the parameters the data set (:func:`sim.inputdata.load.data_parameters`: its size, and what its factor
+    scores map onto) in place of the file's; overrides still win, except on the size, which only the data set.
+    """
     path = scenario_path(name_or_path)
-    data = read_toml(path)
+    raw = read_toml(path)
+    settings = {key: value for key, value in raw.items() if key != DATA_SECTION}
     errors = []
-    if not isinstance(data.get("description"), str) or not data["description"].strip():
+    if not isinstance(raw.get("description"), str) or not raw["description"].strip():
         errors.append(ScenarioError(str(path), "description", "missing or empty",
                                     "a non-empty string saying what the scenario represents"))
     try:
-        params = from_dict(data, source=str(path))
+        params = from_dict(settings, source=str(path))
     except ScenarioError as error:
         errors.extend(e for e in getattr(error, "errors", [error]) if e.key not in {m.key for m in errors})
     raise_all(errors)
+    spec = _data_spec(raw, path, data)
+    if spec is not None:
+        starting = load(spec)
+        settings = apply_overrides(settings, data_parameters(starting, params))
+        params = from_dict(settings, source=str(path))
+        for size in size_keys(params, starting):
+            if overrides and size in overrides:
+                raise ScenarioError(OVERRIDE_SOURCE, size, f"set by the data's roster ({spec.organizations})",
+                                    "no override: the roster's organizations are the run's")
     if overrides:
-        params = from_dict(apply_overrides(data, dict(overrides)), source=OVERRIDE_SOURCE)
+        params = from_dict(apply_overrides(settings, dict(overrides)), source=OVERRIDE_SOURCE)
     return params
+
+
+# --------------------------------------------------------------------------- the data a scenario starts from
+
+DATA_SECTION = "data"
+DATA_FOLDER_KEY = "folder"
+
+
+def scenario_data(name_or_path: str | Path, data: str | Path | DataSpec | None = None) -> DataSpec | None:
+    """What a scenario starts from: the data folder ``data`` (``--data``), else the file's ``[data]`` table
+    (paths relative to the file); None for a drawn start."""
+    path = scenario_path(name_or_path)
+    return _data_spec(read_toml(path), path, data)
+
+
+def _data_spec(raw: dict, path: Path | Traversable, data: str | Path | DataSpec | None) -> DataSpec | None:
+    path = Path(str(path))  # a shipped scenario is read through importlib.resources; its [data] would be beside it
+    if isinstance(data, DataSpec):
+        return data
+    if data is not None:
+        return data_folder(data, "--data")
+    table = raw.get(DATA_SECTION)
+    if table is None:
+        return None
+    if isinstance(table, dict) and DATA_FOLDER_KEY in table:
+        if len(table) > 1:
+            raise ScenarioError(str(path), f"{DATA_SECTION}.{DATA_FOLDER_KEY}", "given beside other keys",
+                                "either folder (a data folder) or the files themselves")
+        folder = table[DATA_FOLDER_KEY]
+        if not isinstance(folder, str) or not folder.strip():
+            raise ScenarioError(str(path), f"{DATA_SECTION}.{DATA_FOLDER_KEY}", f"expected a folder, got {folder!r}",
+                                "a data folder's path, relative to the scenario file")
+        return data_folder(path.parent / Path(folder).expanduser(), f"{path}: {DATA_SECTION}.{DATA_FOLDER_KEY}")
+    return codebook.parse(table, path.parent, str(path), f"{DATA_SECTION}.")
+
+
+def data_folder(directory: str | Path, named_by: str) -> DataSpec:
+    """The data set of a folder: its ``data.toml``, or its files by their usual names (docs/DATA.md)."""
+    directory = Path(directory).expanduser()
+    directory = bundled.example(directory) or directory  # examples/... from an installed copy
+    if not directory.is_dir():
+        problem = "a file, not a folder" if directory.is_file() else "no such folder"
+        raise ScenarioError(named_by, "", f"{directory}: {problem}",
+                            "a folder of data files: organizations.csv (and relationships.csv, factors.csv, "
+                            "sectors.csv), or a data.toml naming them (docs/DATA.md)")
+    described = directory / codebook.FOLDER_FILE
+    table = read_toml(described) if described.is_file() else None
+    return codebook.folder(directory, table, str(described) if table is not None else str(directory))
 
 
 def with_overrides(params: Params, overrides: dict[str, Any], source: str = OVERRIDE_SOURCE) -> Params:

@@ -251,6 +251,20 @@ class State:
         return State(orgs=self.orgs.copy(), pairs=self.pairs.copy(), partnerships=self.partnerships.copy())
 
 
+@dataclass
+class Snapshot:
+    """A partnership at the end of ``month``, with all a run keeps beside its state: what each funder can still
+    commit, its record so far (rows 0 .. month) and the generator's state. A model started from it continues
+    exactly as the run it was taken from (with ``generator`` None, from a fresh seed instead)."""
+
+    state: State
+    month: int
+    budgets: np.ndarray
+    records: np.ndarray
+    first_at_level: np.ndarray
+    generator: dict | None
+
+
 def allocate_sectors(count: int, mix: dict[str, float]) -> np.ndarray:
     """Sector of each member by largest remainder, so each run has the same composition."""
     weights = np.array([mix[s] for s in SECTORS], dtype=float)
@@ -274,17 +288,30 @@ def draw_organizations(params: Params, rng: np.random.Generator, count: int, low
     if pool:
         sector = np.concatenate((sector, allocate_sectors(pool, mix)))
     count += pool
-    names = [SECTORS[s] for s in sector]
-    medians = np.array([SECTOR_MEDIAN_BUDGET[n] for n in names])
-    budget = medians * np.exp(params.organizations.size_spread * rng.standard_normal(count))
+    budget = sector_median_budgets(sector) * np.exp(params.organizations.size_spread * rng.standard_normal(count))
     identity = params.organizations.identity_strength * rng.random(count)
     desire = lowest_desire + (1.0 - lowest_desire) * rng.random(count)
+    return organizations_of(sector, budget, identity, desire, params)
+
+
+def sector_median_budgets(sector: np.ndarray) -> np.ndarray:
+    """The median budget of each organization's sector."""
+    return np.array([SECTOR_MEDIAN_BUDGET[SECTORS[s]] for s in sector])
+
+
+def organizations_of(sector: np.ndarray, budget: np.ndarray, identity: np.ndarray, desire: np.ndarray, params: Params,
+                     *, community: np.ndarray | None = None, capacity: np.ndarray | None = None) -> OrgState:
+    """Organizations on the day they join, from their sectors, budgets, pride and desire: staff time, capacity and
+    turf guarded follow by the rules of :mod:`sim.rules.initial`. ``community`` and ``capacity`` replace what the
+    sector and the budget would give where they are known (from data, :mod:`sim.inputdata.start`)."""
+    count = int(sector.size)
+    names = [SECTORS[s] for s in sector]
     guarding = initial.turf_guarded(np.array([SECTOR_TURF_GUARDING[n] for n in names]), params.funding.competition,
                                     params.collective_impact.common_agenda)
-    capacity = initial.starting_capacity(budget)
+    capacity = initial.starting_capacity(budget) if capacity is None else np.asarray(capacity, dtype=np.float64)
     return OrgState(
-        sector=sector.astype(np.int64),
-        community=np.isin(np.array(names), COMMUNITY_SECTORS),
+        sector=np.asarray(sector).astype(np.int64),
+        community=np.isin(np.array(names), COMMUNITY_SECTORS) if community is None else np.asarray(community, bool),
         budget=budget,
         base_time=initial.own_staff_time(budget),
         capacity=capacity,

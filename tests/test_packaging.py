@@ -97,13 +97,15 @@ def test_the_changelog_has_the_current_version():
 # The shipped TOML files: each data package of the wheel is a top-level folder of the repository.
 DATA_PACKAGES = {"sim.data.scenarios": "scenarios", "sim.data.studies": "experiments",
                  "sim.data.calibration": "calibration"}
+EXAMPLES_PACKAGE = "sim.data.examples"  # examples/: data sets (CSV and TOML in folders), read by path (docs/DATA.md)
 
 
 def test_the_shipped_files_stay_in_the_top_level_folders_and_ship_as_data_packages():
     """scenarios/, experiments/ and calibration/ are where users read and edit the shipped files (the layout is
     fixed); the wheel maps its data packages onto them, so there are no copies to keep in step."""
     tool = PYPROJECT["tool"]["setuptools"]
-    assert tool["package-dir"] == DATA_PACKAGES
+    assert tool["package-dir"] == {**DATA_PACKAGES, EXAMPLES_PACKAGE: "examples"}
+    assert EXAMPLES_PACKAGE in tool["packages"] and tool["package-data"][EXAMPLES_PACKAGE] == ["*/*.toml", "*/*.csv"]
     for package, folder in DATA_PACKAGES.items():
         assert package in tool["packages"] and tool["package-data"][package] == ["*.toml"]
         assert sorted((ROOT / folder).glob("*.toml")), folder
@@ -116,7 +118,7 @@ def test_the_shipped_files_stay_in_the_top_level_folders_and_ship_as_data_packag
 
 
 def test_every_package_under_sim_is_in_the_wheel():
-    listed = set(PYPROJECT["tool"]["setuptools"]["packages"]) - set(DATA_PACKAGES)
+    listed = set(PYPROJECT["tool"]["setuptools"]["packages"]) - set(DATA_PACKAGES) - {EXAMPLES_PACKAGE}
     found = {path.parent.relative_to(ROOT).as_posix().replace("/", ".") for path in (ROOT / "sim").rglob("__init__.py")}
     assert listed == found
 
@@ -145,6 +147,10 @@ assert main(["run", "baseline", "--steps", "12", "--out", "run"]) == 0
 assert main(["validate", "ctc_like"]) == 0
 from sim.calibration.spec import load_calibration
 load_calibration("coalitions")
+# The examples by the paths the docs give, though this directory has none: the installed copy's.
+assert not Path("examples").exists() and bundled.example("examples/coalition") is not None
+assert main(["validate", "examples/coalition/coalition.toml"]) == 0
+assert main(["run", "examples/coalition/coalition.toml", "--steps", "6", "--out", "coalition"]) == 0
 """
 
 
@@ -158,6 +164,10 @@ def test_the_wheel_ships_the_data_licence_and_typing_marker_and_runs_from_anywhe
         shipped = {name for name in names if name.startswith(package.replace(".", "/") + "/")}
         assert shipped == {f"{package.replace('.', '/')}/{path.name}" for path in (ROOT / folder).glob("*.toml")}
     assert "sim/py.typed" in names and "sim/classroom/page_language.vue" in names
+    examples = {path.relative_to(ROOT / "examples").as_posix() for path in (ROOT / "examples").glob("*/*")
+                if path.suffix in (".toml", ".csv")}
+    assert {name for name in names if name.startswith("sim/data/examples/")} == {
+        f"sim/data/examples/{name}" for name in examples}
     assert not any(name.endswith(".md") for name in names)  # experiments/README.md and STUDIES.md stay in the repo
     info = f"partnersim-{sim.__version__}.dist-info"
     assert f"{info}/licenses/LICENSE" in names
@@ -177,6 +187,7 @@ def test_the_wheel_ships_the_data_licence_and_typing_marker_and_runs_from_anywhe
     counts = [len(list((ROOT / folder).glob("*.toml"))) for folder in DATA_PACKAGES.values()]
     assert done.stdout.splitlines()[0] == " ".join(map(str, counts))
     assert (elsewhere / "run" / "summary.json").is_file()
+    assert (elsewhere / "coalition" / "start_organizations.csv").is_file()
 
 
 CORE_ONLY = """

@@ -40,6 +40,7 @@ from sim.extras import require
 from sim import lifeline
 from sim.experiments import store as store_mod
 from sim.experiments.design import Design, build_design, check_size, planned_points
+from sim.inputdata.load import StartingData
 from sim.experiments.spec import SAMPLING_METHODS, Spec
 from sim.params import PHASES, Params, to_dict
 from sim.interrupts import signal_name, signal_of
@@ -73,7 +74,8 @@ class SweepAborted(RuntimeError):
 
 @dataclass(frozen=True)
 class Task:
-    """One chunk: the base parameters and, per run, (run_id, design_point, replicate, seed, overrides)."""
+    """One chunk: the base parameters and, per run, (run_id, design_point, replicate, seed, overrides); with the
+    data every run starts from (read once by the spec, carried to the workers)."""
 
     base: Params
     scenario: str
@@ -82,17 +84,19 @@ class Task:
     every: int
     schema: pa.Schema
     particles: tuple | None = None  # a posterior ensemble: the particle each replicate was given
+    data: StartingData | None = None  # the data every run starts from (read once by the spec, docs/DATA.md)
     formation: bool = False  # also the run's formation profile (sim.profile)
 
 
-def run_one(base: Params, seed: int, overrides: dict) -> sim.RunResult:
+def run_one(base: Params, seed: int, overrides: dict, data: StartingData | None = None) -> sim.RunResult:
     """One run (the function tests replace to make a run fail)."""
-    return sim.run(base, seed=seed, overrides=overrides)
+    return sim.run(base, seed=seed, overrides=overrides, data=data)
 
 
-def run_profiled(base: Params, seed: int, overrides: dict) -> tuple[sim.RunResult, dict]:
+def run_profiled(base: Params, seed: int, overrides: dict, data: StartingData | None = None
+                 ) -> tuple[sim.RunResult, dict]:
     """One run, the same as :func:`run_one`'s, and its formation profile (:mod:`sim.profile`)."""
-    result = sim.run(base, seed=seed, overrides=overrides, formation=True)
+    result = sim.run(base, seed=seed, overrides=overrides, data=data, formation=True)
     return result, result.formation
 
 
@@ -146,11 +150,13 @@ def run_chunk(task: Task) -> tuple[pa.Table, pa.Table | None]:
     for run in task.runs:
         row = _row_start(task, run)
         try:
+            # The data only when there is some: tests stand in for run_one with three-argument functions.
+            data = {"data": task.data} if task.data is not None else {}
             if task.formation:
-                result, profile = run_profiled(task.base, row["seed"], run[4])
+                result, profile = run_profiled(task.base, row["seed"], run[4], **data)
                 outcomes = {**flatten_summary(result.summary), **profile}
             else:
-                result = run_one(task.base, row["seed"], run[4])
+                result = run_one(task.base, row["seed"], run[4], **data)
                 outcomes = flatten_summary(result.summary)
             ts = long_timeseries(row["run_id"], result.timeseries, task.every) if task.timeseries else None
         except Exception as error:  # noqa: BLE001 - a failed run is data, the sweep goes on
@@ -412,7 +418,7 @@ def _tasks(spec: Spec, design: Design, missing: np.ndarray, size: int, schema: p
             drawn = spec.posterior.overrides(particles[replicate]) if particles is not None else {}
             runs.append((run_id, point, replicate, seed, {**drawn, **design.point(point)}))
         yield Task(base=spec.base, scenario=spec.scenario_name, runs=tuple(runs), timeseries=spec.timeseries, every=spec.every,
-                   schema=schema, particles=particles, formation=spec.formation)
+                   schema=schema, particles=particles, data=spec.start, formation=spec.formation)
 
 
 MAX_LOCAL_WORKERS = 1024
@@ -726,6 +732,7 @@ def _manifest(spec: Spec, design: Design, total: int, backend: str, workers: int
         "formation": spec.formation,
         "timeseries_codes": _timeseries_codes(spec),
         "base_params": to_dict(spec.base),
+        "data": spec.start.describe() if spec.start is not None else None,
         "versions": store_mod.package_versions(extra),
         "git_commit": commit,
         "git_dirty": dirty,

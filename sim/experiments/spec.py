@@ -27,7 +27,9 @@ from sim import bundled
 from sim.errors import ScenarioError, raise_all
 from sim.seeds import replicate_seeds
 from sim.experiments.store import PARTNERSHIP, REGION, run_kind
+from sim.inputdata.load import StartingData
 from sim.params import Params
+from sim.run import starting_data
 from sim.scenarios import _check_override_key, load_scenario, read_toml, scenario_path
 
 
@@ -134,6 +136,7 @@ class Spec:
     policies: tuple[tuple[str, dict], ...] = ()  # a policies design: (name, {key: value}) in the file's order
     reference: str | None = None  # ... and the policy the others are compared with
     posterior: Posterior | None = None  # a posterior ensemble: each replicate's fitted parameters drawn from it
+    start: StartingData | None = None  # the scenario's [data], read once: every run starts from it (docs/DATA.md)
     formation: bool = False  # also keep each run's formation profile (sim.profile)
     label: str | None = None  # the name, when not the file's (one scale of a two-scale study: NAME_SCALE)
 
@@ -151,9 +154,14 @@ class Spec:
 
     @property
     def hash(self) -> str:
-        if self.posterior is not None:  # a new posterior in the same file is another study
-            return spec_hash({**self.data, "posterior_sha256": self.posterior.sha256})
-        return spec_hash(self.data)
+        """The spec's hash: a new posterior in the same file is another study, and so are changed data (a sweep
+        resumed on them is refused)."""
+        data = dict(self.data)
+        if self.posterior is not None:
+            data["posterior_sha256"] = self.posterior.sha256
+        if self.start is not None:
+            data["starting data"] = self.start.digest
+        return spec_hash(data)
 
     @property
     def kind(self) -> str:
@@ -264,6 +272,7 @@ def find_spec(name_or_path: str | Path, folder: str, shipped: str, what: str, ki
     (:mod:`sim.bundled`, of kind ``shipped``); otherwise one :class:`ScenarioError` naming what was asked for and
     what exists."""
     path = Path(name_or_path)
+    path = bundled.example(path) or path  # examples/... from an installed copy
     if path.is_file():
         return path
     if path.suffix != ".toml" and path.parent == Path("."):
@@ -323,7 +332,8 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
         scenario_path(scenario)
     except ScenarioError as error:
         fail("scenario", f"{error.problem}: {scenario_text}", error.allowed)
-    load_scenario(scenario)  # a broken scenario file is blamed on itself
+    load_scenario(scenario)  # a broken scenario file (or its data) is blamed on itself
+    start = starting_data(scenario)
 
     # Steps (spec or --steps).
     run_steps = data.get("steps")
@@ -475,7 +485,7 @@ def _validate(path: Path | Traversable, raw: dict, replicates: int | None, steps
                 replicates=data["replicates"], steps=base.steps, root_seed=root_seed, method=method,
                 samples=samples if method in SAMPLING_METHODS else None, levels=levels if method == "morris" else None,
                 knobs=tuple(knobs), fixed=fixed, timeseries=timeseries, every=every, base=base,
-                policies=policies, reference=reference, posterior=posterior, formation=formation)
+                policies=policies, reference=reference, posterior=posterior, start=start, formation=formation)
 
 
 POSTERIOR_ALLOWED = "the posterior.csv of a calibration (partnersim calibrate), as a path relative to the spec"

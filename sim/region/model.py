@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import mesa
 import numpy as np
@@ -53,8 +53,8 @@ from sim.region.kernel import region_month
 from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
 from sim.region.table import PartnershipTable
 from sim.rules import formation
-from sim.state import (BUSY, GOALS_MET, NONE, NOT_JOINED, State, draw_organizations, draw_purposes, draw_trust,
-                       founding_grant_value, funder_budgets, start_partnership)
+from sim.state import (BUSY, GOALS_MET, NONE, NOT_JOINED, OrgState, State, draw_organizations, draw_purposes,
+                       draw_trust, founding_grant_value, funder_budgets, start_partnership)
 
 ECOSYSTEM_COLUMNS = (
     "step", "partnerships_live", "partnerships_formed", "partnerships_at_scale", "partnerships_collapsed",
@@ -91,6 +91,17 @@ PARTNERSHIP_DTYPES = {
 }
 
 
+class RegionStart(NamedTuple):
+    """A region's organizations and who knows whom, given rather than drawn (from data: :mod:`sim.inputdata.region`):
+    the directed ties ``rows[k] -> cols[k]`` (both directions of every acquainted pair) with the trust ``rows[k]``
+    places in ``cols[k]``."""
+
+    orgs: OrgState
+    rows: np.ndarray
+    cols: np.ndarray
+    trust: np.ndarray
+
+
 @dataclass
 class RegionalPartnership:
     """One partnership of the region: its members' ids; its state lives in the model's table."""
@@ -125,6 +136,7 @@ class EcosystemModel(mesa.Model):
     for :class:`sim.model.PartnershipModel`: ``rng=None`` draws a fresh seed, recorded as ``model.seed``.
     ``layout`` chooses the network's storage: ``"dense"``, ``"sparse"`` or ``"auto"`` (dense up to
     :data:`sim.region.network.DENSE_LIMIT` organizations). Results do not depend on it.
+    ``start`` gives the organizations and who knows whom instead of drawing them (:class:`RegionStart`).
     """
 
     base_scenario: ClassVar[str] = "region"  # the parameters when none are given
@@ -132,7 +144,7 @@ class EcosystemModel(mesa.Model):
 
     def __init__(self, params: Params | None = None, *, rng: Any = None, scenario: Any = None,
                  scenario_name: str | None = None, agent_reporters: Mapping[str, Any] | None = None,
-                 layout: str | None = None, **parameters: Any) -> None:
+                 layout: str | None = None, start: RegionStart | None = None, **parameters: Any) -> None:
         params, seed, scenario_name = settle(type(self), params, rng, scenario, scenario_name, parameters)
         if params.ecosystem.organizations < 1:
             raise ScenarioError(type(self).__name__, "ecosystem.organizations", "0 is one partnership, not a region",
@@ -148,15 +160,17 @@ class EcosystemModel(mesa.Model):
         self.packed = pack(params)
         self.layout = resolve_layout(layout, count)
 
-        # Sectors are dealt in blocks; shuffling spreads them over the neighbourhoods.
-        orgs = draw_organizations(params, self.rng, count, lowest_desire=0.0)
-        order = self.rng.permutation(count)
-        self.orgs = orgs.take(order)
+        if start is None:
+            # Sectors are dealt in blocks; shuffling spreads them over the neighbourhoods.
+            orgs = draw_organizations(params, self.rng, count, lowest_desire=0.0)
+            order = self.rng.permutation(count)
+            low, high = acquaintance_pairs(count, region.acquaintances, region.neighbourhood_size, region.local_share,
+                                           self.rng)
+            start = RegionStart(orgs.take(order), np.concatenate((low, high)), np.concatenate((high, low)),
+                                draw_trust(params, self.rng, 2 * low.size))
+        self.orgs = start.orgs
         self.orgs.active[:] = False  # active: member of a live partnership
-        low, high = acquaintance_pairs(count, region.acquaintances, region.neighbourhood_size, region.local_share,
-                                       self.rng)
-        trust = draw_trust(params, self.rng, 2 * low.size)
-        self.ties = make_ties(self.layout, count, np.concatenate((low, high)), np.concatenate((high, low)), trust)
+        self.ties = make_ties(self.layout, count, start.rows, start.cols, start.trust)
         self.initial_acquainted_pairs = self.ties.tie_count // 2
 
         self.memberships = np.zeros(count, dtype=np.int64)  # live partnerships each organization is a member of
