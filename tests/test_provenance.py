@@ -78,3 +78,14 @@ def test_the_odd_tables_show_each_label_and_what_was_explored():
         for span in ranges.get(key, []):
             assert span in row, f"docs/ODD.md's row of {key} lacks {span!r} (run docs/odd_tables.py)"
 
+
+def test_the_odd_cites_the_source_documents_by_author_and_year():
+    text = (ROOT / "docs" / "ODD.md").read_text()
+    body, _, references = text.partition("\n## References")
+    numbers = re.findall(r".{30}(?<![\d,.$])00[0-4](?![\d,]).{10}", body)
+    assert not numbers, f"docs/ODD.md cites source documents by file number: {numbers[:3]}"
+    for short in SEED_DOCUMENTS:
+        author = short.split()[0]
+        assert author in references, f"docs/ODD.md's references lack {short}"
+    assert "(CONCEPTS.md)" in body and (ROOT / "docs" / "CONCEPTS.md").exists()
+    assert "### Individual decision-making (ODD+D)" in body and "Müller" in references
