@@ -1,4 +1,5 @@
-"""Fill the parameter tables of docs/ODD.md from sim.params.describe().
+"""Fill the parameter tables of docs/ODD.md from sim.params.describe() and provenance(): each parameter's label
+(calibrated, literature, assumption, modelling choice) with the values calibration/*.toml explored.
 
 Every `<!-- params: KEY ... -->` ... `<!-- /params -->` block is rewritten with one row per
 named key. Fails if a parameter is missing from the tables or named twice.
@@ -8,9 +9,21 @@ import re
 import sys
 from pathlib import Path
 import sim.params as P
+from sim.calibration.explored import explored
 
 path = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/ODD.md")
 rows = {key: (i, key, d, allowed, unit, doc, src) for i, (key, d, allowed, unit, doc, src) in enumerate(P.describe())}
+labels = {key: label for key, label, _ in P.provenance()}
+ranges = explored()
+
+def fmt_value(key):
+    """The label, with the values the shipped specs explored (calibration/*.toml)."""
+    label, seen = labels[key], ranges.get(key, [])
+    if label in ("calibrated", "literature"):
+        label = f"**{label}**"
+    elif label == "assumption" and not seen:
+        return "assumption; not explored"
+    return label + ("; explored " + "; ".join(seen) if seen else "")
 
 def fmt_default(d):
     if isinstance(d, bool):
@@ -35,9 +48,9 @@ def fmt_range(allowed):
     return allowed.replace(" | ", ", ")
 
 def table(keys):
-    out = ["| key | default | range | unit | meaning | source |", "|---|---|---|---|---|---|"]
+    out = ["| key | default | range | unit | meaning | value | source |", "|---|---|---|---|---|---|---|"]
     for _, key, d, allowed, unit, doc, src in sorted(rows[k] for k in keys):
-        out.append(f"| `{key}` | {fmt_default(d)} | {fmt_range(allowed)} | {unit or '–'} | {doc} | {src or '–'} |")
+        out.append(f"| `{key}` | {fmt_default(d)} | {fmt_range(allowed)} | {unit or '–'} | {doc} | {fmt_value(key)} | {src or '–'} |")
     return "\n".join(out)
 
 text = path.read_text()

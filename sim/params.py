@@ -43,15 +43,39 @@ LEADERSHIP_STYLES = ("positional", "collaborative", "expert", "charismatic")
 # How a partnership brings its founding members to the table: all at once, or a core first and the rest one by one.
 INCLUSIONS = ("all_at_once", "gradual")
 
-# Named presets of the community's decision share (Himmelman, seed 000):
+# Named presets of the community's decision share (Himmelman n.d., "Working Together for Change"):
 # betterment keeps beneficiaries as advisors with little authority; empowerment
 # gives them authority equal to the institutions taken together.
 POWER_SHARING_PRESETS = {"betterment": 0.1, "empowerment": 0.5}
 
 
-def param(default, *, low=None, high=None, choices=None, length=None, unit="", doc="", source=""):
-    """A dataclass field with validation metadata."""
-    meta = dict(low=low, high=high, choices=choices, length=length, unit=unit, doc=doc, source=source)
+# Where a parameter's value comes from (docs/ODD.md's tables, `partnersim params`):
+#   calibrated        fitted to published coalition figures (calibration/coalitions.toml); the source gives the
+#                     posterior summary, and the calibrated scenarios carry the fitted values
+#   literature        the number itself is published; the source cites where ("number: ...")
+#   assumption        our choice of a plausible value; docs/ODD.md gives the range explored (screening,
+#                     robustness, calibration priors)
+#   modelling choice  a unit, a normalization, a switch or a lever's reference setting: nothing to measure
+# A source may name where the idea comes from ("idea: ..."), the seed documents included; a seed is never the
+# origin of a number.
+LABELS = ("calibrated", "literature", "assumption", "modelling choice")
+
+# The source documents the model's ideas come from (the project's shared seeds/), by the short citation the
+# sources use; the full references are in docs/ODD.md ("References").
+SEED_DOCUMENTS = {
+    "Himmelman n.d.": "Himmelman, A. T. (n.d.). Working Together for Change: Building Bridges from Service to Justice.",
+    "Axner n.d.": "Axner, M. (n.d.). Promoting Coordination, Cooperative Agreements, and Collaborative Agreements "
+                  "Among Agencies. Community Tool Box, University of Kansas.",
+    "Himmelman 2016": "Himmelman, A. T. (2016). Community and Systems Change Collaboration: Challenges in Taking its "
+                      "Best Outcomes to Scale.",
+    "Schmitz 2014": "Schmitz, P. (2014, October 23). The Culture of Collective Impact. Collective Impact Forum.",
+    "Working Together n.d.": "What Is Working Together? Lesson 1 About Working Together (n.d.; no author given).",
+}
+
+
+def param(default, *, low=None, high=None, choices=None, length=None, unit="", doc="", source="", label=""):
+    """A dataclass field with validation metadata; ``label`` is one of :data:`LABELS`."""
+    meta = dict(low=low, high=high, choices=choices, length=length, unit=unit, doc=doc, source=source, label=label)
     if isinstance(default, list):  # held as a tuple, so that parameters are immutable and hashable
         default = tuple(default)
     return field(default=default, metadata=meta)
@@ -61,118 +85,118 @@ def param(default, *, low=None, high=None, choices=None, length=None, unit="", d
 class SectorMix:
     """Relative weights of each sector among the members (normalised to sum 1)."""
 
-    grassroots: float = param(0.15, low=0.0, high=1.0, doc="grassroots community groups", source="003")
-    nonprofit: float = param(0.35, low=0.0, high=1.0, doc="nonprofit service providers", source="003")
-    public_agency: float = param(0.15, low=0.0, high=1.0, doc="public agencies", source="002")
-    business: float = param(0.10, low=0.0, high=1.0, doc="businesses", source="003")
+    grassroots: float = param(0.15, low=0.0, high=1.0, doc="grassroots community groups", source="idea: Schmitz 2014 (who sits at the table)", label="assumption")
+    nonprofit: float = param(0.35, low=0.0, high=1.0, doc="nonprofit service providers", source="idea: Schmitz 2014 (who sits at the table)", label="assumption")
+    public_agency: float = param(0.15, low=0.0, high=1.0, doc="public agencies", source="idea: Himmelman 2016 (the public sector takes innovations to scale)", label="assumption")
+    business: float = param(0.10, low=0.0, high=1.0, doc="businesses", source="idea: Schmitz 2014 (who sits at the table)", label="assumption")
     beneficiary: float = param(0.25, low=0.0, high=1.0,
                                doc="the intended beneficiaries' own organizations (residents, tenant and block associations)",
-                               source="000")
+                               source="idea: Himmelman n.d. (the beneficiaries' own organizations)", label="assumption")
 
 
 @dataclass(frozen=True)
 class Organizations:
-    count: int = param(12, low=2, high=1000, unit="organizations", doc="members of the partnership", source="001")
+    count: int = param(12, low=2, high=1000, unit="organizations", doc="members of the partnership", source="a typical local coalition; idea: Axner n.d. (strength in numbers)", label="assumption")
     initial_trust: float = param(0.35, low=0.0, high=1.0, doc="mean initial trust between members; low values encode a history of distrust",
-                                 source="003")
-    trust_spread: float = param(0.10, low=0.0, high=0.5, doc="standard deviation of initial trust across ordered pairs", source="modelling choice")
+                                 source="idea: Schmitz 2014 ('people had distrust for years')", label="assumption")
+    trust_spread: float = param(0.10, low=0.0, high=0.5, doc="standard deviation of initial trust across ordered pairs", source="the spread of a draw", label="modelling choice")
     history_spread: float = param(0.18, low=0.0, high=0.5,
                                   doc="standard deviation, across partnerships, of the shift of a whole partnership's initial trust (each community's own history)",
-                                  source="assumption; 003 ('people had distrust for years' in some communities)")
-    size_spread: float = param(0.8, low=0.0, high=3.0, doc="log-normal spread of budgets around each sector's median", source="003")
+                                  source="idea: Schmitz 2014 ('people had distrust for years' in some communities)", label="assumption")
+    size_spread: float = param(0.8, low=0.0, high=3.0, doc="log-normal spread of budgets around each sector's median", source="idea: Schmitz 2014 (the biggest players at the table)", label="assumption")
     identity_strength: float = param(0.2, low=0.0, high=1.0,
                                      doc="largest organizational pride: resistance to sharing turf that seems to demand giving up identity",
-                                     source="001, 003")
+                                     source="idea: Axner n.d., Schmitz 2014 (organizational pride, turf)", label="assumption")
     self_selection: float = param(0.5, low=0.0, high=1.0,
                                   doc="least desire to partner among members who join on their own terms (a mandate brings in any)",
-                                  source="001")
+                                  source="idea: Axner n.d. (organizations choose whether to work together)", label="assumption")
     sector_mix: SectorMix = field(default_factory=SectorMix, metadata=dict(doc="share of members by sector"))
 
 
 @dataclass(frozen=True)
 class Trust:
     gain: float = param(0.05, low=0.0, high=1.0, doc="fraction of the distance to full trust closed by one kept commitment",
-                        source="Slovic 1993; Vangen & Huxham 2003")
-    loss: float = param(0.30, low=0.0, high=1.0, doc="fraction of trust lost on one broken commitment", source="Slovic 1993")
-    reliability: float = param(0.95, low=0.0, high=1.0, doc="probability an unstrained organization keeps a commitment", source="modelling choice")
+                        source="idea: trust is built slowly (Slovic 1993; Vangen & Huxham 2003)", label="assumption")
+    loss: float = param(0.30, low=0.0, high=1.0, doc="fraction of trust lost on one broken commitment", source="idea: trust is lost faster than it is built (Slovic 1993, the asymmetry principle); the size of the asymmetry is ours", label="assumption")
+    reliability: float = param(0.95, low=0.0, high=1.0, doc="probability an unstrained organization keeps a commitment", source="most commitments are kept when nothing strains an organization", label="assumption")
     exclusion_loss: float = param(0.10, low=0.0, high=1.0, doc="fraction of trust in the deciders lost when excluded from a decision",
-                                  source="000, 003")
+                                  source="idea: Himmelman n.d., Schmitz 2014 (being left out of a decision)", label="assumption")
     rivalry_loss: float = param(0.10, low=0.0, high=1.0, doc="fraction of trust lost between same-sector rivals in one grant competition",
-                                source="003")
+                                source="idea: Schmitz 2014 (competing for the same grants)", label="assumption")
 
 
 @dataclass(frozen=True)
 class Continuum:
     months_required: tuple = param([6, 12, 18], low=0, high=240, length=3, unit="months",
                                   doc="months at the level below before a pair may step up to coordinating, cooperating, collaborating",
-                                  source="000, 001")
+                                  source="idea: Himmelman n.d., Axner n.d. (each step up takes time)", label="assumption")
     trust_required: tuple = param([0.35, 0.55, 0.75], low=0.0, high=1.0, length=3,
-                                 doc="mutual trust needed for coordinating, cooperating, collaborating", source="000, 001")
+                                 doc="mutual trust needed for coordinating, cooperating, collaborating", source="idea: Himmelman n.d., Axner n.d. (each level needs more trust)", label="assumption")
     turf_required: tuple = param([0.0, 0.25, 0.45], low=0.0, high=1.0, length=3,
-                                doc="willingness to share turf needed for coordinating, cooperating, collaborating", source="000")
+                                doc="willingness to share turf needed for coordinating, cooperating, collaborating", source="idea: Himmelman n.d. (a willingness to share turf)", label="assumption")
     time_cost: tuple = param([0.11, 0.33, 0.66, 1.1], low=0.0, high=10.0, length=4, unit="time units / month",
                             doc="staff time a member's ties cost it when all are at networking, coordinating, cooperating, collaborating (split evenly over its possible partners)",
-                            source="000")
+                            source="idea: Himmelman n.d. (each level demands more time)", label="assumption")
     joint_work: tuple = param([0.1, 0.5, 1.0, 1.6], low=0.0, high=10.0, length=4,
                              doc="joint work a tie yields at each level (information, less duplication, shared resources, capacity)",
-                             source="000, 001")
+                             source="idea: Himmelman n.d., Axner n.d. (what each level brings)", label="assumption")
     interaction_rate: tuple = param([0.3, 0.6, 0.9, 1.0], low=0.0, high=1.0, length=4, unit="1 / month",
-                                   doc="probability a pair exchanges commitments in a month, by level", source="001")
+                                   doc="probability a pair exchanges commitments in a month, by level", source="idea: Axner n.d. (closer relationships meet more often)", label="assumption")
     climb_rate: float = param(0.3, low=0.0, high=1.0, unit="1 / month", doc="probability a pair that meets every requirement steps up",
-                              source="modelling choice")
+                              source="the pace of a step up", label="modelling choice")
     fall_rate: float = param(0.5, low=0.0, high=1.0, unit="1 / month", doc="probability a pair that fails a requirement steps down",
-                             source="modelling choice")
+                             source="the pace of a step down", label="modelling choice")
     hold_margin: float = param(0.1, low=0.0, high=1.0, doc="how far trust or turf may sink below a level's requirement before the pair falls",
-                               source="modelling choice")
+                               source="hysteresis between stepping up and falling", label="modelling choice")
     purpose_mix: tuple = param([0.1, 0.3, 0.3, 0.3], low=0.0, high=1.0, length=4,
                                doc="share of pairs whose joint purpose needs networking, coordinating, cooperating, collaborating (weights, normalized): a pair climbs to the level its purpose needs, not beyond",
-                               source="000, 004 (no level is better than another; partners choose the relationship their purpose needs); the shares are an assumption")
+                               source="idea: Himmelman n.d., Working Together n.d. (no level is better than another; partners choose the relationship their purpose needs)", label="assumption")
     purpose_growth: float = param(0.02, low=0.0, high=1.0, unit="1 / month",
                                   doc="monthly chance that a pair at the level its purpose needs finds a purpose that needs the next level (working together shows what more they could do)",
-                                  source="assumption")
+                                  source="working together shows what more partners could do", label="assumption")
 
 
 @dataclass(frozen=True)
 class Capacity:
     partner_gain: float = param(0.02, low=0.0, high=1.0, unit="1 / month",
-                                doc="capacity gained per month from collaborating partners (enhancing each other's capacity)", source="000")
+                                doc="capacity gained per month from collaborating partners (enhancing each other's capacity)", source="idea: Himmelman n.d. (enhancing each other's capacity)", label="assumption")
     learning_rate: float = param(0.01, low=0.0, high=1.0, unit="1 / month",
-                                 doc="capacity gained per month by taking part in decisions (mutual learning)", source="000")
+                                 doc="capacity gained per month by taking part in decisions (mutual learning)", source="idea: Himmelman n.d. (mutual learning)", label="assumption")
     overextension_loss: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
-                                      doc="capacity lost per month per unit of relative overload (load / time budget - 1)", source="000")
+                                      doc="capacity lost per month per unit of relative overload (load / time budget - 1)", source="idea: Himmelman n.d. (over-extension fosters incompetence)", label="assumption")
     recovery: float = param(0.02, low=0.0, high=1.0, unit="1 / month", doc="drift of capacity back toward its starting value",
-                            source="modelling choice")
+                            source="drift back to the starting capacity", label="modelling choice")
 
 
 @dataclass(frozen=True)
 class Funding:
-    grant_months: int = param(36, low=0, high=600, unit="months", doc="length of one grant", source="002")
-    monthly_amount: float = param(30000.0, low=0.0, high=1e9, unit="$ / month", doc="grant money per month", source="002")
+    grant_months: int = param(36, low=0, high=600, unit="months", doc="length of one grant", source="number: the three-year seed grants of Communities That Care (Feinberg, Bontempo & Greenberg 2008) and of HCAP (ASPE/NORC 2012); a lever", label="literature")
+    monthly_amount: float = param(30000.0, low=0.0, high=1e9, unit="$ / month", doc="grant money per month", source="a lever (the HCAP grants came to about $60,000 a month, ASPE/NORC 2012); idea: Himmelman 2016", label="assumption")
     dollars_per_time_unit: float = param(10000.0, low=1.0, high=1e9, unit="$",
-                                         doc="what one unit of partnership staff time costs per month", source="modelling choice")
+                                         doc="what one unit of partnership staff time costs per month", source="a unit conversion", label="modelling choice")
     renewal: str = param("lottery", choices=RENEWAL_RULES,
                          doc="how the funder decides at a grant's end: never renews (none), renews with renewal_probability (lottery), or with renewal_probability times the partnership's results and its goodwill (results)",
-                         source="003 (funders 'walking away'); results: ASPE/NORC 2012")
-    renewal_probability: float = param(0.0, low=0.0, high=1.0, doc="probability the funder renews at each grant's end (under results: at full results)", source="003")
+                         source="a lever; idea: Schmitz 2014 (funders 'walking away'); results: ASPE/NORC 2012", label="modelling choice")
+    renewal_probability: float = param(0.0, low=0.0, high=1.0, doc="probability the funder renews at each grant's end (under results: at full results)", source="number: the HCAP grants ended without renewal (ASPE/NORC 2012); a lever", label="literature")
     budget: float = param(0.0, low=0.0, high=1e12, unit="$",
                           doc="dollars the funder can commit over the run, renewals included (in a region, over all its calls); a grant is committed whole or not at all; 0: no limit",
-                          source="assumption")
+                          source="0: no limit", label="modelling choice")
     allocation: str = param("authority", choices=ALLOCATIONS,
                             doc="how grant money is split: by decision authority, equally, by capacity, or community first (community organizations' unmet staff time is paid first, the rest equally)",
-                            source="000 (who decides controls the resources); a lever")
-    mandated: bool = param(False, doc="the funder requires the partnership as a condition of money", source="001")
+                            source="a lever; idea: Himmelman n.d. (who decides controls the resources)", label="modelling choice")
+    mandated: bool = param(False, doc="the funder requires the partnership as a condition of money", source="a lever; idea: Axner n.d. (partnerships a funder requires)", label="modelling choice")
     mandate_pressure: float = param(0.6, low=0.0, high=1.0,
                                     doc="fraction by which a mandate cuts the months and turf (and half as much the trust) needed to step up to coordinating and cooperating while the money flows",
-                                    source="001")
+                                    source="idea: Axner n.d. (partnerships a funder requires)", label="assumption")
     expectation_ratio: float = param(1.0, low=0.25, high=5.0,
-                                     doc="expected deliverables over resources; above 1 is doing more with less", source="000")
+                                     doc="expected deliverables over resources; above 1 is doing more with less", source="1: expectations match resources (the reference); a lever; idea: Himmelman n.d. (doing more with less)", label="modelling choice")
     competition: float = param(0.2, low=0.0, high=1.0, doc="monthly chance that two same-sector members compete for the same grant in an isolated-impact funding climate; also raises the turf they guard",
-                               source="003")
+                               source="idea: Schmitz 2014 (an increasingly competitive funding environment)", label="assumption")
     accountability: str = param("hierarchical", choices=ACCOUNTABILITY,
-                                doc="hierarchical: the funder sets reporting; mutual: partners account to each other", source="000")
+                                doc="hierarchical: the funder sets reporting; mutual: partners account to each other", source="a lever; idea: Himmelman n.d. (mutual accountability)", label="modelling choice")
     reporting_burden: float = param(0.05, low=0.0, high=1.0, unit="time units / month",
                                     doc="staff time each member spends reporting to the funder under hierarchical accountability",
-                                    source="000")
+                                    source="idea: Himmelman n.d. (accountability to the funder)", label="assumption")
 
 
 @dataclass(frozen=True)
@@ -182,19 +206,19 @@ class OtherFunders:
     ``count`` funders alike, each funding a partnership at most once at a time; 0 turns them off.
     """
 
-    count: int = param(0, low=0, high=10, unit="funders", doc="other funders a partnership can apply to", source="ASPE/NORC 2012")
+    count: int = param(0, low=0, high=10, unit="funders", doc="other funders a partnership can apply to", source="0: off (sustained HCAP coalitions had more funding sources, ASPE/NORC 2012)", label="modelling choice")
     monthly_amount: float = param(10000.0, low=0.0, high=1e9, unit="$ / month", doc="grant money per month from one of them",
-                                  source="assumption")
-    grant_months: int = param(24, low=1, high=600, unit="months", doc="length of one of their grants", source="assumption")
+                                  source="smaller than a founding grant", label="assumption")
+    grant_months: int = param(24, low=1, high=600, unit="months", doc="length of one of their grants", source="shorter than a founding grant", label="assumption")
     budget: float = param(0.0, low=0.0, high=1e12, unit="$",
                           doc="dollars each of them can commit over the run (in a region, to all partnerships together); 0: no limit",
-                          source="assumption")
+                          source="0: no limit", label="modelling choice")
     award_rate: float = param(0.1, low=0.0, high=1.0, unit="1 / month",
                               doc="monthly chance that an application succeeds for a partnership with full results and goodwill",
-                              source="assumption")
+                              source="a tenth of applications succeed a month at full results", label="assumption")
     planning_months: int = param(12, low=0, high=600, unit="months",
                                  doc="months before its grant money runs out that a partnership starts applying (0: no sustainability planning)",
-                                 source="Feinberg, Bontempo & Greenberg 2008 (sustainability planning predicted survival)")
+                                 source="idea: sustainability planning predicted survival (Feinberg, Bontempo & Greenberg 2008)", label="assumption")
 
 
 @dataclass(frozen=True)
@@ -204,163 +228,163 @@ class Leadership:
 
     turnover: float = param(0.012, low=0.0, high=1.0, unit="1 / month",
                             doc="monthly chance that the convener's champion leaves (0.012: about one in seven a year)",
-                            source="assumption (executive turnover of the order of 10-20% a year)")
+                            source="executive turnover of the order of 10-20% a year; no source gives the figure for conveners", label="assumption")
     champion_capacity: float = param(0.3, low=0.0, high=1.0,
                                      doc="share of the convener's capacity that leaves with its champion (it drifts back over the following months)",
-                                     source="assumption")
+                                     source="what leaves with a key person", label="assumption")
     trust_in_person: float = param(0.2, low=0.0, high=1.0,
                                    doc="share of partners' trust that leaves with a person who leaves: the convener's champion, or a member's liaison (they trusted the person)",
-                                   source="assumption")
+                                   source="partners trusted the person", label="assumption")
     liaison_turnover: float = param(0.015, low=0.0, high=1.0, unit="1 / month",
                                     doc="monthly chance that a member's liaison to the partnership (the person who comes to the table) changes",
-                                    source="assumption (staff turnover in nonprofits of the order of 10-20% a year)")
+                                    source="staff turnover in nonprofits of the order of 10-20% a year; no source gives the figure for liaisons", label="assumption")
     vacancy_months: float = param(6.0, low=1.0, high=120.0, unit="months",
-                                  doc="mean months until a successor champion takes over", source="assumption")
+                                  doc="mean months until a successor champion takes over", source="half a year to find a successor", label="assumption")
     style: str = param("positional", choices=LEADERSHIP_STYLES,
                        doc="how the convener's champion leads: positional (from its organization's place; the reference), collaborative (builds trust and brings community voices in, launches slower), expert (launches faster), charismatic (launches fastest; more leaves with the person)",
-                       source="003; Chrislip & Larson 1994; the effects are assumptions")
+                       source="a lever; idea: Himmelman n.d. (expert, positional, collaborative), Schmitz 2014 (charismatic launching), Chrislip & Larson 1994", label="modelling choice")
     style_effect: float = param(0.5, low=0.0, high=2.0,
                                 doc="how far a style departs from positional leadership: a collaborative champion's kept commitments build 1 + style_effect times the trust and a community voice needs 1 / (1 + style_effect) of the extra deliberation; a charismatic founder launches 1 + style_effect times as fast (an expert half that) and takes 1 + 2 style_effect times as much trust and capacity when leaving",
-                                source="assumption")
+                                source="how far a style departs from positional leadership", label="assumption")
 
 
 @dataclass(frozen=True)
 class Governance:
     mode: str = param("shared", choices=GOVERNANCE_MODES, doc="lead agency, backbone organization or shared governance",
-                      source="003; Provan & Kenis 2008")
+                      source="a lever; idea: Schmitz 2014 (backbone organizations); Provan & Kenis 2008", label="modelling choice")
     power_sharing: str = param("custom", choices=("betterment", "empowerment", "custom"),
-                               doc="preset of community_decision_share (betterment 0.1, empowerment 0.5)", source="000")
+                               doc="preset of community_decision_share (betterment 0.1, empowerment 0.5)", source="a lever; the presets name Himmelman n.d.'s betterment and empowerment", label="modelling choice")
     community_decision_share: float = param(0.25, low=0.0, high=1.0,
-                                            doc="share of formal decision authority held by community organizations", source="000, 003")
+                                            doc="share of formal decision authority held by community organizations", source="a lever; idea: Himmelman n.d., Schmitz 2014 (who holds decision authority)", label="assumption")
     lead_share: float = param(0.5, low=0.0, high=1.0,
-                              doc="share of the institutions' authority held by the lead agency (lead_agency mode)", source="003")
+                              doc="share of the institutions' authority held by the lead agency (lead_agency mode)", source="idea: Schmitz 2014 (a steering committee of the influential)", label="assumption")
     deliberation_capacity: float = param(20.0, low=1.0, high=1000.0, unit="voices",
-                                         doc="weighted voices at the table at which deciding halves the work done", source="003")
+                                         doc="weighted voices at the table at which deciding halves the work done", source="idea: Schmitz 2014 (keeping everyone at the table takes work)", label="assumption")
     inclusion_cost: float = param(1.6, low=0.0, high=10.0,
                                   doc="extra deliberation a community voice with no capacity needs (orientation, translation, different ways of knowing)",
-                                  source="000, 003")
+                                  source="idea: Himmelman n.d., Schmitz 2014 (inclusion is work)", label="assumption")
     meeting_time: float = param(0.004, low=0.0, high=1.0, unit="time units / voice / month",
-                                doc="staff time each member spends in meetings per month, per member voice heard (unweighted)", source="003")
+                                doc="staff time each member spends in meetings per month, per member voice heard (unweighted)", source="idea: Schmitz 2014 (continuous communication means meetings)", label="assumption")
     mutual_respect: float = param(0.0, low=0.0, high=1.0,
                                   doc="respect that lets partners reveal and heal the hurt of being left out of a decision",
-                                  source="000")
-    backbone_share: float = param(0.15, low=0.0, high=1.0, doc="share of the grant paying the backbone's dedicated staff", source="003")
+                                  source="0: off; a lever; idea: Himmelman n.d. (fostering mutual respect)", label="modelling choice")
+    backbone_share: float = param(0.15, low=0.0, high=1.0, doc="share of the grant paying the backbone's dedicated staff", source="idea: Schmitz 2014 (the backbone's dedicated staff)", label="assumption")
     lead_deliberation: float = param(0.5, low=0.0, high=1.0,
                                      doc="how much each voice weighs at the table under a lead agency, which prepares the decisions (1: as under shared governance)",
-                                     source="assumption (the direction from Provan & Kenis 2008: a lead organization centralizes decisions; the size is ours, and the lead agency's advantage in large partnerships rests on it)")
+                                     source="what a lead agency's preparation saves; idea: Provan & Kenis 2008 (a lead organization centralizes decisions); the lead agency's advantage in large partnerships rests on it", label="assumption")
     backbone_deliberation: float = param(1.5, low=1.0, high=10.0,
                                          doc="how many times as many voices the table holds while a staffed backbone convenes and prepares (1: no help)",
-                                         source="assumption (the direction from Kania & Kramer 2011 on backbone staff; the size is ours)")
+                                         source="what backbone staff save; idea: Schmitz 2014 (the backbone's dedicated staff)", label="assumption")
 
 
 @dataclass(frozen=True)
 class CollectiveImpact:
-    common_agenda: float = param(0.0, low=0.0, high=1.0, doc="shared vision: lowers the turf members guard", source="003")
-    shared_measurement: float = param(0.0, low=0.0, high=1.0, doc="common data: more evidence from the same work", source="003")
-    mutually_reinforcing: float = param(0.0, low=0.0, high=1.0, doc="aligned activities: more joint work per tie", source="003")
-    continuous_communication: float = param(0.0, low=0.0, high=1.0, doc="more frequent exchanges between partners", source="003")
+    common_agenda: float = param(0.0, low=0.0, high=1.0, doc="shared vision: lowers the turf members guard", source="0: off; a lever; idea: Schmitz 2014 (the conditions of collective impact)", label="modelling choice")
+    shared_measurement: float = param(0.0, low=0.0, high=1.0, doc="common data: more evidence from the same work", source="0: off; a lever; idea: Schmitz 2014 (the conditions of collective impact)", label="modelling choice")
+    mutually_reinforcing: float = param(0.0, low=0.0, high=1.0, doc="aligned activities: more joint work per tie", source="0: off; a lever; idea: Schmitz 2014 (the conditions of collective impact)", label="modelling choice")
+    continuous_communication: float = param(0.0, low=0.0, high=1.0, doc="more frequent exchanges between partners", source="0: off; a lever; idea: Schmitz 2014 (the conditions of collective impact)", label="modelling choice")
     learning_culture: float = param(0.0, low=0.0, high=1.0, doc="learning from failure: a broken commitment costs less trust",
-                                    source="003")
+                                    source="0: off; a lever; idea: Schmitz 2014 (learning from failure)", label="modelling choice")
     same_standards: float = param(0.0, low=0.0, high=1.0,
                                   doc="everyone held to the same standard: hedging on what a level demands is called out",
-                                  source="003")
+                                  source="0: off; a lever; idea: Schmitz 2014 (everyone held to the same standard)", label="modelling choice")
 
 
 @dataclass(frozen=True)
 class PublicSector:
-    receptivity: float = param(0.5, low=0.0, high=1.0, doc="the public sector's openness to adopt a demonstrated innovation", source="002")
+    receptivity: float = param(0.5, low=0.0, high=1.0, doc="the public sector's openness to adopt a demonstrated innovation", source="idea: Himmelman 2016 (scale through the public sector)", label="assumption")
     adoption_rate: float = param(0.1, low=0.0, high=1.0, unit="1 / month",
                                  doc="monthly chance of adoption for a fully receptive public sector and a finished policy case",
-                                 source="002")
+                                 source="idea: Himmelman 2016 (scale through the public sector)", label="assumption")
     takeover_share: float = param(0.5, low=0.0, high=10.0,
                                   doc="once the innovation is adopted, the public budget pays the partnership this share of its founding grant's monthly amount, for good (institutionalization)",
-                                  source="002 (scale through the public sector); the share is an assumption")
+                                  source="idea: Himmelman 2016 (scale through the public sector)", label="assumption")
 
 
 @dataclass(frozen=True)
 class Partnership:
-    advocacy: float = param(0.3, low=0.0, high=1.0, doc="share of effort given to policy advocacy once there is evidence", source="002")
+    advocacy: float = param(0.3, low=0.0, high=1.0, doc="share of effort given to policy advocacy once there is evidence", source="a lever; idea: Himmelman 2016 (policy advocacy, the least supported goal)", label="assumption")
     assessment_work: float = param(0.7, low=0.0, high=1000.0, doc="joint work needed to finish the needs and resources assessment",
-                                   source="002")
-    demonstration_work: float = param(4.0, low=0.01, high=1000.0, doc="joint work needed to demonstrate an innovation", source="002")
-    policy_work: float = param(5.0, low=0.01, high=1000.0, doc="advocacy work that makes a full policy case", source="002")
+                                   source="calibrated: see calibration/coalitions.toml; idea: Himmelman 2016 (the needs and resources assessment)", label="calibrated")
+    demonstration_work: float = param(4.0, low=0.01, high=1000.0, doc="joint work needed to demonstrate an innovation", source="idea: Himmelman 2016 (demonstrating an innovation)", label="assumption")
+    policy_work: float = param(5.0, low=0.01, high=1000.0, doc="advocacy work that makes a full policy case", source="idea: Himmelman 2016 (policy advocacy)", label="assumption")
     duplicate_returns: float = param(0.5, low=0.0, high=1.0,
                                      doc="what further members of a sector already at the table add: a sector's resources are its active members' summed capacity to this power (1: each adds in full; 0: a sector counts once, whatever its members bring)",
-                                     source="assumption (distinct sectors add more than duplicates: 001's strength in numbers and multisector reach)")
+                                     source="distinct sectors add more than duplicates; idea: Axner n.d. (strength in numbers, multisector reach)", label="assumption")
     reference_scope: float = param(5.0, low=0.1, high=1000.0,
                                    doc="the scope (the sectors' resources summed) at which a partnership's joint work equals its ties' mean work; 5 is about the scope of the default twelve members",
-                                   source="assumption (a normalization)")
+                                   source="a normalization", label="modelling choice")
     min_members: int = param(3, low=2, high=1000, doc="fewer active members than this and the partnership has collapsed",
-                             source="modelling choice")
+                             source="number: three or more organizations still collaborating, HCAP's definition of a sustained coalition (ASPE/NORC 2012)", label="literature")
     close_on_success: float = param(0.03, low=0.0, high=1.0, unit="1 / month",
                                     doc="monthly chance that a partnership whose innovation is at scale decides its goals are met and closes",
-                                    source="ASPE/NORC 2012 (a third of the coalitions that ended had met their goals); the rate is an assumption")
+                                    source="calibrated: see calibration/coalitions.toml; idea: a third of the HCAP coalitions that ended had met their goals (ASPE/NORC 2012)", label="calibrated")
     core_share: float = param(0.5, low=0.0, high=1.0,
                               doc="members at the table (founding or joined later), as a share of the number it was founded with, that a partnership still doing joint work needs to count as a functioning core (sustained) rather than a remnant",
-                              source="assumption")
+                              source="what 'still operating' means: half as many members as it was founded with, still at work", label="assumption")
     advocacy_risk: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
                                  doc="monthly chance of a backlash against full advocacy before a closed public sector (scaled by advocacy and by 1 - receptivity)",
-                                 source="002 (advocacy is the goal least supported, because risky); the rate is an assumption")
+                                 source="idea: Himmelman 2016 (advocacy is risky)", label="assumption")
     backlash_cost: float = param(0.3, low=0.0, high=1.0,
                                  doc="share of the funders' and the public sector's goodwill a backlash costs",
-                                 source="assumption")
+                                 source="what a backlash costs", label="assumption")
 
 
 @dataclass(frozen=True)
 class Membership:
-    tie_value: float = param(1.8, low=0.0, high=100.0, doc="worth of the joint work an organization's ties give it", source="000")
-    voice_value: float = param(0.15, low=0.0, high=100.0, doc="worth of having a say (ownership rather than buy-in)", source="003")
+    tie_value: float = param(1.8, low=0.0, high=100.0, doc="worth of the joint work an organization's ties give it", source="calibrated: see calibration/coalitions.toml; idea: Himmelman n.d. (what working together brings)", label="calibrated")
+    voice_value: float = param(0.15, low=0.0, high=100.0, doc="worth of having a say (ownership rather than buy-in)", source="idea: Schmitz 2014 (ownership rather than buy-in)", label="assumption")
     funding_value: float = param(0.8, low=0.0, high=100.0,
                                  doc="worth of the grant money an organization receives, by how much it depends on it (its share of the organization's income)",
-                                 source="001; resource dependence (Pfeffer & Salancik 1978)")
+                                 source="calibrated: see calibration/coalitions.toml; idea: Axner n.d.; resource dependence (Pfeffer & Salancik 1978)", label="calibrated")
     leadership_value: float = param(0.2, low=0.0, high=100.0,
                                     doc="worth of a convener that convenes (sets the agenda, prepares, follows up), at full capacity with its champion",
-                                    source="003; assumption")
+                                    source="idea: Schmitz 2014 (a backbone that keeps everyone at the table)", label="assumption")
     stall_value: float = param(0.4, low=0.0, high=100.0,
                                doc="cost of seeing no progress: weighs once the assessment has taken longer than launch_patience, growing to its full value at twice that",
-                               source="MODEL.md (partnerships often stall in assessment); assumption")
+                               source="calibrated: see calibration/coalitions.toml; idea: partnerships often stall in assessment (docs/CONCEPTS.md)", label="calibrated")
     launch_patience: int = param(15, low=1, high=600, unit="months",
                                  doc="months members give the needs and resources assessment before the lack of progress weighs on them",
-                                 source="assumption; Quinby et al. 2008 report about 18 months for the first phases of Communities That Care")
+                                 source="calibrated: see calibration/coalitions.toml; idea: Quinby et al. 2008 (the first phases of Communities That Care in about 18 months)", label="calibrated")
     outcome_value: float = param(0.55, low=0.0, high=100.0,
                                  doc="worth of the community outcome to its own organizations (institutions value it at a third)",
-                                 source="003")
+                                 source="idea: Schmitz 2014 (the community owns the outcome)", label="assumption")
     time_value: float = param(0.6, low=0.0, high=100.0, doc="cost of the time the partnership takes, relative to the time budget",
-                              source="000")
+                              source="calibrated: see calibration/coalitions.toml; idea: Himmelman n.d. (each level demands more time)", label="calibrated")
     letdown_value: float = param(1.0, low=0.0, high=100.0,
                                  doc="cost of partners' broken commitments, per commitment broken, per possible partner",
-                                 source="001")
+                                 source="idea: Axner n.d. (partners who do not follow through)", label="assumption")
     ownership_time: float = param(1.85, low=0.0, high=10.0,
                                   doc="extra own time a community organization with a full say gives, as a multiple of its staff time",
-                                  source="003")
-    memory: float = param(0.8, low=0.0, high=0.99, doc="weight of past satisfaction in the running satisfaction", source="modelling choice")
+                                  source="idea: Schmitz 2014 (a community that owns the work gives its own time)", label="assumption")
+    memory: float = param(0.8, low=0.0, high=0.99, doc="weight of past satisfaction in the running satisfaction", source="a running average", label="modelling choice")
     leave_rate: float = param(0.15, low=0.0, high=1.0, unit="1 / month", doc="probability a dissatisfied member walks away in a month",
-                              source="003")
+                              source="idea: Schmitz 2014 (keeping everyone at the table)", label="assumption")
     pool: int = param(4, low=0, high=1000, unit="organizations",
                       doc="organizations beyond the founding members that the partnership can invite when it needs members (drawn like them, with the same sector mix)",
-                      source="assumption (who else is around to join)")
+                      source="who else is around to join", label="assumption")
     inclusion: str = param("all_at_once", choices=INCLUSIONS,
                            doc="all_at_once: every founding member is at the table from the start; gradual: a core (the convener and the founding members who trust it most) starts, and the other founding members are invited one at a time",
-                           source="Johnston, Hicks, Nan & Auer 2011 (compare the two); a lever")
+                           source="a lever; idea: Johnston, Hicks, Nan & Auer 2011 (compare the two)", label="modelling choice")
     core_size: int = param(4, low=2, high=1000, unit="organizations",
                            doc="under gradual inclusion, the founding members at the table from the start (the convener among them)",
-                           source="assumption")
+                           source="a small starting core", label="assumption")
     invite_rate: float = param(0.3, low=0.0, high=1.0, unit="1 / month",
                                doc="monthly chance that a partnership which needs members (fewer than organizations.count, or a founding sector no longer at the table) invites one, times how fully its convener convenes",
-                               source="assumption")
+                               source="how quickly a partnership fills a seat", label="assumption")
 
 
 @dataclass(frozen=True)
 class Community:
-    outcome_gain: float = param(0.23, low=0.0, high=10.0, doc="community outcome gained per unit of program work", source="003")
+    outcome_gain: float = param(0.23, low=0.0, high=10.0, doc="community outcome gained per unit of program work", source="the outcome's scale; idea: Schmitz 2014 (moving the needle)", label="assumption")
     reach_without_community: float = param(0.25, low=0.0, high=1.0,
                                            doc="share of program work that reaches the community when none of its own organizations take part",
-                                           source="003")
+                                           source="idea: Schmitz 2014 (programmes that miss the community)", label="assumption")
     outcome_decay: float = param(0.02, low=0.0, high=1.0, unit="1 / month", doc="monthly loss of the community outcome without upkeep",
-                                 source="modelling choice")
+                                 source="an outcome needs upkeep", label="modelling choice")
     public_upkeep: float = param(0.05, low=0.0, high=1.0, unit="1 / month",
                                  doc="community outcome the public sector delivers per month once an innovation is at scale",
-                                 source="002")
+                                 source="idea: Himmelman 2016 (scale through the public sector)", label="assumption")
 
 
 @dataclass(frozen=True)
@@ -373,42 +397,42 @@ class Ecosystem:
 
     organizations: int = param(0, low=0, high=100_000, unit="organizations",
                                doc="organizations in the region; 0: no ecosystem, one partnership of organizations.count members",
-                               source="issue 4")
+                               source="0: a single partnership", label="modelling choice")
     acquaintances: float = param(12.0, low=0.0, high=200.0, unit="organizations",
                                  doc="mean number of other organizations each one knows (who knows whom at the start)",
-                                 source="modelling choice")
+                                 source="who knows whom", label="modelling choice")
     neighbourhood_size: int = param(200, low=2, high=100_000, unit="organizations",
-                                    doc="organizations per neighbourhood; most acquaintances are local", source="modelling choice")
+                                    doc="organizations per neighbourhood; most acquaintances are local", source="who knows whom", label="modelling choice")
     local_share: float = param(0.8, low=0.0, high=1.0, doc="share of acquaintances in an organization's own neighbourhood",
-                               source="modelling choice")
+                               source="who knows whom", label="modelling choice")
     call_months: int = param(12, low=1, high=600, unit="months", doc="months between the funder's calls for proposals",
-                             source="modelling choice")
+                             source="a yearly call", label="modelling choice")
     grants_per_call: int = param(5, low=0, high=10_000, doc="partnerships the funder funds at each call",
-                                 source="modelling choice")
+                                 source="a funder's reach", label="modelling choice")
     calls: int = param(0, low=0, high=6000,
                        doc="calls the funder makes (0: one every call_months to the end of the run); fewer calls leave every cohort time to show its fate",
-                       source="modelling choice")
+                       source="0: calls to the end of the run", label="modelling choice")
     funder_priority: str = param("capacity", choices=FUNDER_PRIORITIES,
                                  doc="which proposals the funder reads first: the strongest (capacity), those of community organizations (community, then capacity), or by lot (lottery)",
-                                 source="003")
+                                 source="a lever; idea: Schmitz 2014 (not just the biggest players at the table)", label="modelling choice")
     invite_trust: float = param(0.3, low=0.0, high=1.0,
                                 doc="least trust a convener places in an acquaintance it invites (a mandate ignores it)",
-                                source="001")
+                                source="idea: Axner n.d. (starting with those one trusts)", label="assumption")
     referrals: bool = param(True,
                             doc="whether a convener that has not filled its partnership from its own acquaintances asks those who accepted to bring in the acquaintances they trust (partners of partners); false: the convener's first circle only",
-                            source="assumption")
+                            source="partners of partners", label="assumption")
     max_partnerships: int = param(3, low=1, high=100, unit="partnerships",
                                   doc="live partnerships an organization may belong to at once; its own staff time is split evenly among them, so one in three is stretched",
-                                  source="assumption (the seeds warn of over-extended organizations; the even split is ours)")
+                                  source="idea: Himmelman n.d. (over-extended organizations); the even split among partnerships is ours", label="assumption")
 
 
 @dataclass(frozen=True)
 class Params:
     """All parameters of one run. Build with :func:`from_dict`, never by hand-mutating."""
 
-    description: str = param("", doc="what this scenario represents")
-    steps: int = param(120, low=1, high=6000, unit="months", doc="months to simulate")
-    seed: int = param(1, low=0, high=2**63 - 1, doc="seed of the model's numpy Generator")
+    description: str = param("", doc="what this scenario represents", source="a scenario's own words", label="modelling choice")
+    steps: int = param(120, low=1, high=6000, unit="months", doc="months to simulate", source="ten years; each scenario sets the span its question needs", label="modelling choice")
+    seed: int = param(1, low=0, high=2**63 - 1, doc="seed of the model's numpy Generator", source="the random stream; results are reported over many seeds", label="modelling choice")
     organizations: Organizations = field(default_factory=Organizations)
     trust: Trust = field(default_factory=Trust)
     continuum: Continuum = field(default_factory=Continuum)
@@ -623,6 +647,17 @@ def describe(cls=Params, prefix: str = ""):
         default = f.default_factory() if f.default is dataclasses.MISSING else f.default
         meta = f.metadata
         yield key, default, _allowed(meta, tp), meta.get("unit", ""), meta.get("doc", ""), meta.get("source", "")
+
+
+def provenance(cls=Params, prefix: str = ""):
+    """Yield ``(key, label, source)`` for every parameter: where its value comes from (:data:`LABELS`)."""
+    hints = get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        if dataclasses.is_dataclass(hints[f.name]):
+            yield from provenance(hints[f.name], key)
+        else:
+            yield key, f.metadata.get("label", ""), f.metadata.get("source", "")
 
 
 # --------------------------------------------------------------------------- validation whenever parameters are built

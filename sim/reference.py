@@ -1,7 +1,8 @@
 """Every parameter as a scenario file would hold it: ``partnersim params [SECTION]``.
 
 The listing is valid TOML: each key with its default, under a comment giving its meaning, what is allowed,
-its unit and its source, so that a user can copy lines into a scenario file without reading any code.
+its unit, where its value comes from (calibrated, literature, assumption or modelling choice)
+and its source, so that a user can copy lines into a scenario file without reading any code.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from typing import Any, get_type_hints
 
 from sim.errors import ScenarioError
-from sim.params import Params, describe
+from sim.params import Params, describe, provenance
 
 TOP_LEVEL = "top"  # the name of the keys outside any section (description, steps, seed)
 
@@ -48,11 +49,13 @@ def listing(section: str | None = None) -> str:
         raise ScenarioError("params", section, "no such section" + (f" (did you mean {close[0]}?)" if close else ""),
                             " | ".join(known))
     groups: dict[str, list[str]] = {}  # each table's lines, tables in the order they first appear (TOML: once each)
+    labels = {key: label for key, label, _ in provenance()}
     for key, default, allowed, unit, doc, source in describe():
         where, _, name = key.rpartition(".")
         if section is not None and (where or TOP_LEVEL) != section and not where.startswith(f"{section}."):
             continue
-        notes = [f"allowed: {allowed}"] + ([f"unit: {unit}"] if unit else []) + ([f"source: {source}"] if source else [])
+        notes = ([f"allowed: {allowed}"] + ([f"unit: {unit}"] if unit else []) + [f"value: {labels[key]}"]
+                 + ([f"source: {source}"] if source else []))
         groups.setdefault(where, []).extend([f"# {doc}" if doc else "#", f"#   {'; '.join(notes)}",
                                              f"{name} = {_toml_value(default)}"])
     lines: list[str] = []

@@ -244,3 +244,17 @@ def test_the_sampler_and_pyabc_agree_with_a_known_posterior(tmp_path):
     ref_sd = float(np.sqrt(np.sum(weights * (frame["theta"].to_numpy() - ref_mean) ** 2)))
     assert abs(ref_mean - observed) < 0.12 and 0.12 < ref_sd < 0.4, (ref_mean, ref_sd)
     assert abs(mean - ref_mean) < 0.15 and abs(sd - ref_sd) < 0.12
+
+
+def test_coalitions_read_from_the_record_are_those_of_sim_run():
+    """simulate() reads the model's record, not sim.run's time-series table: the same coalitions."""
+    import dataclasses
+
+    import sim
+    from sim.calibration.targets import coalition
+
+    params = load_scenario("ctc_like")
+    for seed, fast in zip((3, 11, 29), simulate(params, (3, 11, 29))):
+        slow = coalition(sim.run(dataclasses.replace(params, seed=seed)))
+        assert (fast.end_step, fast.end_cause, fast.funding_sources) == (slow.end_step, slow.end_cause, slow.funding_sources)
+        assert np.array_equal(fast.operating, slow.operating) and np.array_equal(fast.phase, slow.phase)
