@@ -56,7 +56,7 @@ def _simulated(params: Params) -> Coalition:
     (building the table took about half of a calibration's time); the same values. A region runs as ``sim.run``."""
     if params.ecosystem.organizations:
         return coalition(sim.run(params))
-    model = PartnershipModel(params, scenario="custom")
+    model = PartnershipModel(params, rng=params.seed, scenario_name="custom")
     model.finish()
     summary, record = model.summary(), model.recorder
     founding = summary["members_start"]
