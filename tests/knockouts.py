@@ -137,6 +137,11 @@ KNOCKOUTS = {
                                         ("test_a_lead_agency_that_prepares_decisions_keeps_a_large_table_working",
                                          "test_deliberation_limits_size_under_shared_governance"),
                                         "a lead agency takes no deciding off the table"),
+    "invitations by convening": Knockout("sim.rules.joining", "invite_chance",
+                                         lambda f: (lambda needs, has_candidate, invite_rate, convening:
+                                                    f(needs, has_candidate, invite_rate, 1.0)),
+                                         ("test_only_a_convener_that_convenes_invites",),
+                                         "a partnership invites whether or not anyone convenes"),
     "joining": Knockout("sim.rules.joining", "accept_chance", lambda f: (lambda desire: 0.0),
                         ("test_partnerships_replace_members_who_leave",
                          "test_gradual_inclusion_starts_with_a_core_and_brings_the_others_in"),

@@ -275,6 +275,21 @@ def test_gradual_inclusion_starts_with_a_core_and_brings_the_others_in():
     assert np.mean(grown) >= 8 and all(g <= 12 for g in grown)
 
 
+def test_only_a_convener_that_convenes_invites():
+    """Invitations go out as the convener convenes: after the grant an unpaid backbone convenes nobody, so nobody
+    joins its partnerships then, while a self-governing partnership of the same organizations keeps inviting."""
+    setting = {"funding.grant_months": 12, "funding.renewal_probability": 0.0, "steps": 72}
+
+    def joined_after_grant(r):
+        return int(np.count_nonzero(r.state.orgs.joined_step > r.summary["funding_end_step"]))
+
+    backbone = arm(**setting, **{"governance.mode": "backbone"})
+    shared = arm(**setting, **{"governance.mode": "shared"})
+    assert all(r.summary["funding_end_step"] == 12 for r in backbone)
+    assert sum(joined_after_grant(r) for r in backbone) == 0
+    assert sum(joined_after_grant(r) for r in shared) >= 10
+
+
 # --------------------------------------------------------------------------- purpose (ODD 7.5)
 
 def test_pairs_climb_no_higher_than_their_purpose_needs():
