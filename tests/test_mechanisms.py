@@ -423,11 +423,14 @@ def test_a_staffed_backbone_decides_faster_than_the_same_partnership_governing_i
 
 def test_a_lead_agency_that_prepares_decisions_keeps_a_large_table_working():
     """A lead agency prepares the decisions (governance.lead_deliberation): on the same seeds, twenty-four members
-    decide faster in their first year under a lead agency than governing themselves."""
+    under a lead agency decide faster in their first year when it does than when it leaves every voice its full
+    weight (lead_deliberation 1). (A lead agency also concentrates authority, which quiets the other voices: that
+    alone does not make this test pass.)"""
     first_year = lambda r: r.timeseries["decision_efficiency"].iloc[1:13].mean()  # noqa: E731
-    lead = [first_year(r) for r in sized(24, "lead_agency", replicates=30)]
-    shared = [first_year(r) for r in sized(24, "shared", replicates=30)]
-    assert paired_greater(lead, shared) < ALPHA
+    preparing = [first_year(r) for r in sized(24, "lead_agency", replicates=30)]
+    not_preparing = [first_year(r) for r in sized(24, "lead_agency", replicates=30,
+                                                   **{"governance.lead_deliberation": 1.0})]
+    assert paired_greater(preparing, not_preparing) < ALPHA
 
 
 def test_no_scale_without_a_receptive_public_sector():
