@@ -313,7 +313,7 @@ class Partnership:
                                      source="distinct sectors add more than duplicates; idea: Axner n.d. (strength in numbers, multisector reach)", label="assumption")
     reference_scope: float = param(5.0, low=0.1, high=1000.0,
                                    doc="the scope (the sectors' resources summed) at which a partnership's joint work equals its ties' mean work; 5 is about the scope of the default twelve members",
-                                   source="a normalization", label="modelling choice")
+                                   source="a normalization, but not a neutral one: the screening finds it among those that decide every outcome of ctc_like but trust (results/screening/screening)", label="assumption")
     min_members: int = param(3, low=2, high=1000, doc="fewer active members than this and the partnership has collapsed",
                              source="number: three or more organizations still collaborating, HCAP's definition of a sustained coalition (ASPE/NORC 2012)", label="literature")
     close_on_success: float = param(0.03, low=0.0, high=1.0, unit="1 / month",
