@@ -305,7 +305,7 @@ class PublicSector:
 class Partnership:
     advocacy: float = param(0.3, low=0.0, high=1.0, doc="share of effort given to policy advocacy once there is evidence", source="a lever; idea: Himmelman 2016 (policy advocacy, the least supported goal)", label="assumption")
     assessment_work: float = param(0.7, low=0.0, high=1000.0, doc="joint work needed to finish the needs and resources assessment",
-                                   source="calibrated: see calibration/coalitions.toml; idea: Himmelman 2016 (the needs and resources assessment)", label="calibrated")
+                                   source="calibrated: posterior median 0.34 (90%: 0.224–0.631) on ctc_like and hcap_like (results/calibration/coalitions; docs/TRACE.md); the default is the earlier hand-set value (outside that interval), which the shipped scenarios keep (docs/CALIBRATION.md, 'Measured'); idea: Himmelman 2016 (the needs and resources assessment)", label="calibrated")
     demonstration_work: float = param(4.0, low=0.01, high=1000.0, doc="joint work needed to demonstrate an innovation", source="idea: Himmelman 2016 (demonstrating an innovation)", label="assumption")
     policy_work: float = param(5.0, low=0.01, high=1000.0, doc="advocacy work that makes a full policy case", source="idea: Himmelman 2016 (policy advocacy)", label="assumption")
     duplicate_returns: float = param(0.5, low=0.0, high=1.0,
@@ -313,12 +313,12 @@ class Partnership:
                                      source="distinct sectors add more than duplicates; idea: Axner n.d. (strength in numbers, multisector reach)", label="assumption")
     reference_scope: float = param(5.0, low=0.1, high=1000.0,
                                    doc="the scope (the sectors' resources summed) at which a partnership's joint work equals its ties' mean work; 5 is about the scope of the default twelve members",
-                                   source="a normalization", label="modelling choice")
+                                   source="a normalization, but not a neutral one: the screening finds it among those that decide every outcome of ctc_like but trust (results/screening/screening)", label="assumption")
     min_members: int = param(3, low=2, high=1000, doc="fewer active members than this and the partnership has collapsed",
                              source="number: three or more organizations still collaborating, HCAP's definition of a sustained coalition (ASPE/NORC 2012)", label="literature")
     close_on_success: float = param(0.03, low=0.0, high=1.0, unit="1 / month",
                                     doc="monthly chance that a partnership whose innovation is at scale decides its goals are met and closes",
-                                    source="calibrated: see calibration/coalitions.toml; idea: a third of the HCAP coalitions that ended had met their goals (ASPE/NORC 2012)", label="calibrated")
+                                    source="calibrated: posterior median 0.0184 (90%: 0.00416–0.0809) on ctc_like and hcap_like (results/calibration/coalitions; docs/TRACE.md); the default is the earlier hand-set value (inside that interval), which the shipped scenarios keep (docs/CALIBRATION.md, 'Measured'); idea: a third of the HCAP coalitions that ended had met their goals (ASPE/NORC 2012)", label="calibrated")
     core_share: float = param(0.5, low=0.0, high=1.0,
                               doc="members at the table (founding or joined later), as a share of the number it was founded with, that a partnership still doing joint work needs to count as a functioning core (sustained) rather than a remnant",
                               source="what 'still operating' means: half as many members as it was founded with, still at work", label="assumption")
@@ -332,25 +332,25 @@ class Partnership:
 
 @dataclass(frozen=True)
 class Membership:
-    tie_value: float = param(1.8, low=0.0, high=100.0, doc="worth of the joint work an organization's ties give it", source="calibrated: see calibration/coalitions.toml; idea: Himmelman n.d. (what working together brings)", label="calibrated")
+    tie_value: float = param(1.8, low=0.0, high=100.0, doc="worth of the joint work an organization's ties give it", source="calibrated: posterior median 2.5 (90%: 0.709–3.97) on ctc_like and hcap_like (results/calibration/coalitions; docs/TRACE.md); the default is the earlier hand-set value (inside that interval), which the shipped scenarios keep (docs/CALIBRATION.md, 'Measured'); idea: Himmelman n.d. (what working together brings)", label="calibrated")
     voice_value: float = param(0.15, low=0.0, high=100.0, doc="worth of having a say (ownership rather than buy-in)", source="idea: Schmitz 2014 (ownership rather than buy-in)", label="assumption")
     funding_value: float = param(0.8, low=0.0, high=100.0,
                                  doc="worth of the grant money an organization receives, by how much it depends on it (its share of the organization's income)",
-                                 source="calibrated: see calibration/coalitions.toml; idea: Axner n.d.; resource dependence (Pfeffer & Salancik 1978)", label="calibrated")
+                                 source="calibrated: posterior median 0.716 (90%: 0.0367–1.78) on ctc_like and hcap_like (results/calibration/coalitions; docs/TRACE.md); the default is the earlier hand-set value (inside that interval), which the shipped scenarios keep (docs/CALIBRATION.md, 'Measured'); idea: Axner n.d.; resource dependence (Pfeffer & Salancik 1978)", label="calibrated")
     leadership_value: float = param(0.2, low=0.0, high=100.0,
                                     doc="worth of a convener that convenes (sets the agenda, prepares, follows up), at full capacity with its champion",
                                     source="idea: Schmitz 2014 (a backbone that keeps everyone at the table)", label="assumption")
     stall_value: float = param(0.4, low=0.0, high=100.0,
                                doc="cost of seeing no progress: weighs once the assessment has taken longer than launch_patience, growing to its full value at twice that",
-                               source="calibrated: see calibration/coalitions.toml; idea: partnerships often stall in assessment (docs/CONCEPTS.md)", label="calibrated")
+                               source="calibrated: posterior median 0.651 (90%: 0.121–1.33) on ctc_like and hcap_like (results/calibration/coalitions; docs/TRACE.md); the default is the earlier hand-set value (inside that interval), which the shipped scenarios keep (docs/CALIBRATION.md, 'Measured'); idea: partnerships often stall in assessment (docs/CONCEPTS.md)", label="calibrated")
     launch_patience: int = param(15, low=1, high=600, unit="months",
                                  doc="months members give the needs and resources assessment before the lack of progress weighs on them",
-                                 source="calibrated: see calibration/coalitions.toml; idea: Quinby et al. 2008 (the first phases of Communities That Care in about 18 months)", label="calibrated")
+                                 source="calibrated: posterior median 15.3 (90%: 7.31–27.2) on ctc_like and hcap_like (results/calibration/coalitions; docs/TRACE.md); the default is the earlier hand-set value (inside that interval), which the shipped scenarios keep (docs/CALIBRATION.md, 'Measured'); idea: Quinby et al. 2008 (the first phases of Communities That Care in about 18 months)", label="calibrated")
     outcome_value: float = param(0.55, low=0.0, high=100.0,
                                  doc="worth of the community outcome to its own organizations (institutions value it at a third)",
                                  source="idea: Schmitz 2014 (the community owns the outcome)", label="assumption")
     time_value: float = param(0.6, low=0.0, high=100.0, doc="cost of the time the partnership takes, relative to the time budget",
-                              source="calibrated: see calibration/coalitions.toml; idea: Himmelman n.d. (each level demands more time)", label="calibrated")
+                              source="calibrated: posterior median 0.396 (90%: 0.154–0.719) on ctc_like and hcap_like (results/calibration/coalitions; docs/TRACE.md); the default is the earlier hand-set value (inside that interval), which the shipped scenarios keep (docs/CALIBRATION.md, 'Measured'); idea: Himmelman n.d. (each level demands more time)", label="calibrated")
     letdown_value: float = param(1.0, low=0.0, high=100.0,
                                  doc="cost of partners' broken commitments, per commitment broken, per possible partner",
                                  source="idea: Axner n.d. (partners who do not follow through)", label="assumption")

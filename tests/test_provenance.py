@@ -67,6 +67,10 @@ def test_calibrated_parameters_are_the_calibrations_and_give_their_posterior():
     fitted = {prior.key for prior in load_calibration("coalitions").priors}
     calibrated = {key for key, label, _ in ROWS if label == "calibrated"}
     assert calibrated == fitted
+    for key, label, source in ROWS:
+        if label == "calibrated":
+            assert re.search(r"posterior median [-\d.]+ \(90%: [-\d.]+[–-][-\d.]+\)", source), \
+                f"{key}: a calibrated value gives its posterior median and 90% interval: {source!r}"
 
 
 def test_the_odd_tables_show_each_label_and_what_was_explored():
