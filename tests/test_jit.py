@@ -117,6 +117,8 @@ def test_editing_a_rule_recompiles_the_kernels(tmp_path):
     changes, to exactly what the edited rule gives uncompiled.
     """
     shutil.copytree(ROOT / "sim", tmp_path / "sim", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")  # a checkout reads its own scenarios (sim.bundled)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     script = ("import sim, hashlib; r = sim.run('baseline', steps=48); "
               "print(hashlib.sha256(r.timeseries.to_csv().encode()).hexdigest())")
 

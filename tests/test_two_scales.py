@@ -18,7 +18,7 @@ from sim.experiments import two_scales as ts
 from sim.profile import FORMATION_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-STUDY = REPO_ROOT / "sim" / "data" / "studies" / "mandate_two_scales.toml"
+STUDY = REPO_ROOT / "experiments" / "mandate_two_scales.toml"
 
 
 # --------------------------------------------------------------------------- the logic, on made-up numbers
