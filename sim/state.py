@@ -7,7 +7,7 @@ that read these arrays by index (see :mod:`sim.agents`). Pair arrays are dense
 ``NO_TIE`` once either side has left.
 
 Sector profiles are constants with their sources: a $25k grassroots group can
-sit next to a $25M provider (seed 003). This module draws the starting values;
+sit next to a $25M provider (Schmitz 2014). This module draws the starting values;
 the rules that turn them into starting state (staff time and capacity from the
 budget, turf guarded, least desire, starting trust, the convener) are in
 :mod:`sim.rules.initial`.
@@ -37,7 +37,7 @@ GOALS_MET = ROADS.index("goals met")
 # Bits of PartnershipArrays.funders_used: the founding funder, other funder k (bit 1 + k), the public budget.
 FOUNDING_FUNDER_BIT, PUBLIC_BUDGET_BIT = 0, 62
 
-# Median annual budget in dollars, by sector (seed 003: "$25k grassroots group next to a $25M provider").
+# Median annual budget in dollars, by sector (Schmitz 2014: "$25k grassroots group next to a $25M provider").
 SECTOR_MEDIAN_BUDGET = {
     "grassroots": 50_000.0,
     "nonprofit": 2_000_000.0,
@@ -45,7 +45,7 @@ SECTOR_MEDIAN_BUDGET = {
     "business": 5_000_000.0,
     "beneficiary": 25_000.0,
 }
-# How much of its domain an organization guards before any competition (seed 000, 003).
+# How much of its domain an organization guards before any competition (Himmelman n.d.; Schmitz 2014).
 SECTOR_TURF_GUARDING = {
     "grassroots": 0.20,
     "nonprofit": 0.35,

@@ -177,7 +177,7 @@ def test_guarded_turf_holds_pairs_below_cooperating():
 # --------------------------------------------------------------------------- capacity (ODD 7.7)
 
 def test_collaborating_partners_build_each_others_capacity():
-    """Collaborating is enhancing each other's capacity (seed 000): a member gains capacity from the capacity of
+    """Collaborating is enhancing each other's capacity (Himmelman n.d.): a member gains capacity from the capacity of
     its collaborating partners. The arms differ in that gain only; pairs climb fast and nobody leaves, so that
     some pairs collaborate. The effect is small (about 0.006 of mean capacity after four years here): at the
     defaults few pairs collaborate, and this is a weak mechanism (docs/ODD.md section 9)."""
@@ -205,7 +205,7 @@ def test_money_follows_decision_authority():
 
 
 def test_expectations_above_resources_overextend_members_and_cost_trust():
-    """Doing more with less (seed 000): promising more than the money resources asks more of each member's time,
+    """Doing more with less (Himmelman n.d.): promising more than the money resources asks more of each member's time,
     so members over-extend and leave, and trust suffers."""
     resourced = arm(replicates=60, **{"funding.expectation_ratio": 1.0})
     stretched = arm(replicates=60, **{"funding.expectation_ratio": 2.0})

@@ -163,7 +163,7 @@ def community_still_in(result):
 
 
 def test_empowerment_sustains_in_community_settings_after_funding(power_sharing_arms):
-    """Himmelman (seed 000): empowerment brings "substantial sustainability in community settings", betterment
+    """Himmelman (n.d.): empowerment brings "substantial sustainability in community settings", betterment
     "little or no ... sustainability": the community's own organizations stay after the money ends, and the
     community outcome lasts. (Whether a partnership keeps a functioning core of any members does not differ: in
     betterment the institutions stay on without the community, docs/ODD.md section 1.)"""

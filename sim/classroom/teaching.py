@@ -1,7 +1,7 @@
 """What the classroom page and the lessons say to teach the idea: the introduction, what each picture shows, what
 formal say and effective power mean, and the presets.
 
-The definitions follow the project's own description of the model (docs/ODD.md, after Himmelman, source 000).
+The definitions follow the project's own description of the model (docs/ODD.md, after Himmelman n.d.).
 Nothing here states a result: the page's results are the captions and the ensemble, computed from runs.
 """
 

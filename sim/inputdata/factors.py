@@ -83,7 +83,7 @@ MAPPINGS = (
     Mapping("history", "organizations.history_spread", lambda s, p: 0.0, "0",
             "the history is known, so no longer drawn"),
     Mapping("mutual_respect", "governance.mutual_respect", lambda s, p: _share(s), "(score - 1) / 4",
-            "assumption: the parameter is this factor's respect (seed 000); 1 (none) is the model's default 0"),
+            "assumption: the parameter is this factor's respect (Himmelman n.d.); 1 (none) is the model's default 0"),
     Mapping("self_interest", "organizations.self_selection", lambda s, p: _share(s), "(score - 1) / 4",
             "assumption: members who see collaboration in their own interest want to partner (least desire); "
             "3 gives the default 0.5"),
@@ -92,9 +92,9 @@ MAPPINGS = (
             "assumption: a pace members find right lets ready pairs step up sooner; 3 keeps the scenario's rate"),
     Mapping("open_communication", "collective_impact.continuous_communication", lambda s, p: _share(s),
             "(score - 1) / 4",
-            "assumption: the parameter is more frequent exchange between partners (seed 003); 1 is the default 0"),
+            "assumption: the parameter is more frequent exchange between partners (Schmitz 2014); 1 is the default 0"),
     Mapping("shared_vision", "collective_impact.common_agenda", lambda s, p: _share(s), "(score - 1) / 4",
-            "assumption: the parameter is a shared vision (seed 003); 1 is the default 0"),
+            "assumption: the parameter is a shared vision (Schmitz 2014); 1 is the default 0"),
 )
 MAPPED = tuple(dict.fromkeys(m.factor for m in MAPPINGS))
 PARAMETERS = tuple(m.parameter for m in MAPPINGS)

@@ -2,7 +2,7 @@
 
 Sources: power as "the capacity to produce intended results", collaborating as
 "enhancing each other's capacity", mutual learning, and over-extension that
-"fosters incompetence" (Himmelman, seed 000).
+"fosters incompetence" (Himmelman n.d.).
 
 Capacity grows from collaborating partners (in proportion to their capacity)
 and from taking part in decisions (mutual learning, in proportion to voice); it
@@ -28,7 +28,7 @@ def time_budget(base_time: float, capacity: float, voice: float, is_community: b
 
     Its own staff time scaled by capacity; community organizations add the
     time residents volunteer, which grows with their say (ownership rather than
-    buy-in, seed 003); plus the staff time its share of the grant buys.
+    buy-in, Schmitz 2014); plus the staff time its share of the grant buys.
     """
     in_community = 1.0 if is_community else 0.0
     own = base_time * (0.5 + capacity) * (1.0 + ownership_time * voice * in_community)
@@ -38,7 +38,7 @@ def time_budget(base_time: float, capacity: float, voice: float, is_community: b
 @rule
 def member_load(tie_time: float, meeting: float, promised: float, reporting: float) -> float:
     """Staff time the partnership asks of a member: its ties and meetings, times what was promised for the
-    money (the funder's expectation ratio while it pays; doing more with less, seed 000), plus reporting."""
+    money (the funder's expectation ratio while it pays; doing more with less, Himmelman n.d.), plus reporting."""
     return promised * (tie_time + meeting) + reporting
 
 
@@ -63,7 +63,7 @@ def slack(budget: float, load: float) -> float:
 @rule
 def collaborator_capacity(partner_level: int, partner_capacity: float) -> float:
     """What a partner adds to a member's capacity gain: its capacity if the pair collaborates (enhancing each
-    other's capacity, 000), nothing otherwise."""
+    other's capacity, Himmelman n.d.), nothing otherwise."""
     return partner_capacity if partner_level == COLLABORATING else 0.0
 
 

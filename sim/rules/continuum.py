@@ -1,8 +1,8 @@
 """The continuum: networking, coordinating, cooperating, collaborating, one step at a time (ODD 7.5).
 
 Sources: Himmelman's working-together strategies and their time, trust and turf
-requirements (seed 000); the Community Tool Box's progression from networking to
-collaboration (seeds 001, 004).
+requirements (Himmelman n.d.); the Community Tool Box's progression from networking to
+collaboration (Axner n.d.; Working Together n.d.).
 
 A pair steps up one level when it has spent the required months at its level,
 its mutual trust (the lower of the two directions) meets the next level's
@@ -20,7 +20,7 @@ from sim.jit import rule
 
 NETWORKING, COORDINATING, COOPERATING, COLLABORATING = 0, 1, 2, 3
 TOP = COLLABORATING
-# A mandate cuts the trust needed to step up half as much as the months and turf (seed 001).
+# A mandate cuts the trust needed to step up half as much as the months and turf (Axner n.d.).
 MANDATE_TRUST_FACTOR = 0.5
 
 

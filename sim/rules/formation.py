@@ -1,9 +1,9 @@
 """How partnerships form in a region: a funder's call, conveners, and the acquaintances they invite.
 
 Sources: "each organization has to have the desire" to work with others and
-mandated partnerships (seed 001); partnerships grow from relationships of trust
-already there (seeds 000, 001); the established, well-resourced organization
-next to the $25k grassroots group (seed 003). Modelling choices: calls at a
+mandated partnerships (Axner n.d.); partnerships grow from relationships of trust
+already there (Himmelman n.d.; Axner n.d.); the established, well-resourced organization
+next to the $25k grassroots group (Schmitz 2014). Modelling choices: calls at a
 fixed interval with a fixed number of grants, proposals read in the funder's
 order of priority, a mandate that names the convener's acquaintances, and
 referrals from partners of partners.

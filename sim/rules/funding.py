@@ -2,12 +2,12 @@
 expectations (ODD 7.2).
 
 Sources: grant length and "the funding often ends just as a partnership starts
-working" (seed 002); renewal and funders "walking away" (seed 003); mandated
-collaboration that pushes relationships faster than trust allows (seed 001);
-doing more with less, expectations above resources (seed 000); hierarchical
-versus mutual accountability (seed 000); sustainability planning and more funding
+working" (Himmelman 2016); renewal and funders "walking away" (Schmitz 2014); mandated
+collaboration that pushes relationships faster than trust allows (Axner n.d.);
+doing more with less, expectations above resources (Himmelman n.d.); hierarchical
+versus mutual accountability (Himmelman n.d.); sustainability planning and more funding
 sources among the coalitions that lasted (Feinberg, Bontempo & Greenberg 2008;
-ASPE/NORC 2012); scale only through the public sector (seed 002).
+ASPE/NORC 2012); scale only through the public sector (Himmelman 2016).
 
 A partnership starts with its founding funder's grant. At the grant's end the
 funder renews it by its rule: never, by lot, or on the results it sees (the

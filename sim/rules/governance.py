@@ -1,10 +1,10 @@
 """Who decides: formal authority, voice, exclusion, and what deciding costs (ODD 7.1).
 
 Sources: power-sharing from collaborative betterment to collaborative
-empowerment (Himmelman, seed 000); lead agency, backbone and shared governance
-(seed 003; Provan & Kenis 2008); inclusion at every table, and decision-making
+empowerment (Himmelman n.d.); lead agency, backbone and shared governance
+(Schmitz 2014; Provan & Kenis 2008); inclusion at every table, and decision-making
 that grows long as membership passes about twenty organizations (a practitioner's
-comment in seed 003).
+comment in Schmitz 2014).
 
 Authority is a share of the partnership's decisions: the community
 organizations together hold ``community_share`` of it, the institutions the
@@ -22,7 +22,7 @@ from sim.jit import rule
 from sim.packed import BACKBONE, LEAD_AGENCY
 
 # A staffed backbone convenes and prepares: the table holds half again as many voices, and its staff
-# carry half the meeting load (seed 003).
+# carry half the meeting load (Schmitz 2014).
 BACKBONE_MEETING_SHARE = 0.5
 
 
@@ -161,7 +161,7 @@ def exclusion_chance(voice: float) -> float:
 
 @rule
 def exclusion_trust_loss(exclusion_loss: float, mutual_respect: float) -> float:
-    """Trust an excluded member loses in the deciders: mutual respect reveals and heals the hurt (seed 000)."""
+    """Trust an excluded member loses in the deciders: mutual respect reveals and heals the hurt (Himmelman n.d.)."""
     return exclusion_loss * (1.0 - mutual_respect)
 
 

@@ -14,9 +14,9 @@ REFERENCE_BUDGET = 25_000.0
 # Own staff time an organization can give partnership work: this much more for every tenfold budget (an assumption:
 # a $20M agency can assign a few times the staff a $25k group can, not 800 times).
 OWN_TIME_PER_DECADE = 0.05
-# How much more guarding a fully competitive, isolated-impact funding climate adds (seed 003).
+# How much more guarding a fully competitive, isolated-impact funding climate adds (Schmitz 2014).
 COMPETITION_GUARDING = 0.3
-# How much a full common agenda lowers guarding (seed 003).
+# How much a full common agenda lowers guarding (Schmitz 2014).
 COMMON_AGENDA_RELIEF = 0.3
 
 
@@ -43,7 +43,7 @@ def turf_guarded(sector_guarding: np.ndarray, competition: float, common_agenda:
 
 def lowest_desire(mandated: bool, self_selection: float) -> float:
     """The least desire to partner among the founding members. Organizations that form a partnership on their
-    own terms chose to (seed 001: "each organization has to have the desire"); a funder's mandate brings in
+    own terms chose to (Axner n.d.: "each organization has to have the desire"); a funder's mandate brings in
     whoever the funder names, so desire starts anywhere from 0."""
     return 0.0 if mandated else self_selection
 

@@ -1,6 +1,6 @@
 """Who joins a partnership after it forms (ODD 7.13).
 
-Sources: there is strength in numbers, of organizations too (seed 001); partnerships bring in members as they
+Sources: there is strength in numbers, of organizations too (Axner n.d.); partnerships bring in members as they
 need them, and bringing the founding members in all at once or a core first and the rest gradually is a choice
 with consequences (Johnston, Hicks, Nan & Auer 2011 compare the two).
 

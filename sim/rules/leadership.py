@@ -1,7 +1,7 @@
 """The convener and its champion: who convenes, what convening does, and what leaves when the champion does.
 
 Sources: the backbone organization with dedicated staff that convenes and aligns, and the lead agency
-(seed 003; Provan & Kenis 2008); partnerships that stall in their first phase (MODEL.md, "partnerships often
+(Schmitz 2014; Provan & Kenis 2008); partnerships that stall in their first phase (MODEL.md, "partnerships often
 stall in assessment"); staff turnover that takes relationships with it. The rates and shares are
 assumptions (docs/ODD.md, section 7).
 
@@ -13,12 +13,12 @@ until a successor takes over. Every member's liaison (the person who comes to th
 monthly chance too, and part of the trust between it and its partners goes with the person. Convening speeds the needs and resources assessment (a partnership with no
 one to convene may never launch) and is worth something to members in itself.
 
-The champion leads in a style (seed 003; Chrislip & Larson 1994 contrast positional and collaborative leadership).
+The champion leads in a style (Schmitz 2014; Chrislip & Larson 1994 contrast positional and collaborative leadership).
 A positional leader leads from its organization's place and is the reference. A collaborative leader builds trust
 on purpose and brings community voices in (kept commitments build more trust, a community voice needs less
 extra deliberation) but takes longer to launch; an expert leader launches faster, knowing what to assess; a
 charismatic founder launches fastest ("important for launching an initiative, but it will take other types of
-leadership to build and sustain it", 003), and more of the partners' trust and of the convener's capacity is in
+leadership to build and sustain it", Schmitz 2014), and more of the partners' trust and of the convener's capacity is in
 the person and leaves with it. ``style_effect`` sets how far each style departs from the reference. A style
 acts only while its champion is there.
 """
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from sim.jit import rule
 
-# A staffed backbone convenes at full strength: dedicated staff are its whole job (seed 003).
+# A staffed backbone convenes at full strength: dedicated staff are its whole job (Schmitz 2014).
 BACKBONE_CONVENING = 1.0
 # Without its champion, a convener convenes at half strength until a successor takes over.
 VACANT_CONVENING = 0.5

@@ -1,10 +1,10 @@
 """Why members stay or walk away, why a partnership ends, and what its end is put down to (ODD 7.8).
 
-Sources: collaboration means sharing risks, responsibilities, resources and rewards (seed 000); every
-relationship costs staff time (seed 000); funders' money draws members in and its end draws them out (seeds
-001, 002); an organization depends on a partner's money as far as that money is a share of its income
+Sources: collaboration means sharing risks, responsibilities, resources and rewards (Himmelman n.d.); every
+relationship costs staff time (Himmelman n.d.); funders' money draws members in and its end draws them out (Axner n.d.;
+Himmelman 2016); an organization depends on a partner's money as far as that money is a share of its income
 (resource dependence, Pfeffer & Salancik 1978); ownership rather than buy-in, the community's stake in
-community-wide outcomes (seed 003); partnerships that stall in their first phase (MODEL.md); coalitions that
+community-wide outcomes (Schmitz 2014); partnerships that stall in their first phase (MODEL.md); coalitions that
 ended over funding or organizational problems, or because their goals were met (ASPE/NORC 2012).
 
 Each month a member weighs what membership gives it against what it costs. It gives the joint work of its

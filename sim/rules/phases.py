@@ -2,7 +2,7 @@
 
 Sources: needs and resources assessment, innovation and demonstration, policy
 advocacy and systems change; going to scale "can only be done through the
-public sector" and needs community organizing power (Himmelman, seed 002).
+public sector" and needs community organizing power (Himmelman 2016).
 
 Joint work comes from ties: each pair yields ``joint_work[level]`` times its
 members' mean capacity and the effort the more stretched side can staff, averaged over all the pairs the partnership started
@@ -21,9 +21,9 @@ from __future__ import annotations
 from sim.jit import rule
 
 ASSESSMENT, DEMONSTRATION, ADVOCACY, SCALE = 0, 1, 2, 3
-# Collective impact conditions at their fullest add half again (seed 003).
+# Collective impact conditions at their fullest add half again (Schmitz 2014).
 CI_BOOST = 0.5
-# Advocacy counts half even with no organizing power behind it (seed 002).
+# Advocacy counts half even with no organizing power behind it (Himmelman 2016).
 ORGANIZING_BASE = 0.5
 
 
@@ -95,7 +95,7 @@ def organizing_power(community_capacity_voice: float, community_start: int) -> f
 def reach_from_engagement(engaged_voices: float, community_start: int, floor: float) -> float:
     """How far the program reaches the community, ``floor`` .. 1.
 
-    Residents are producers of outcomes, not only clients (seed 003): the work
+    Residents are producers of outcomes, not only clients (Schmitz 2014): the work
     reaches the community through its own organizations, in proportion to
     their say (``engaged_voices``: the summed voices of its active organizations).
     Without them, institutions reach only ``floor`` of it.
@@ -148,7 +148,7 @@ def adoption_chance(phase: int, policy: float, policy_work: float, receptivity: 
 
 @rule
 def backlash_chance(phase: int, advocacy: float, receptivity: float, advocacy_risk: float) -> float:
-    """Monthly chance that advocacy provokes a backlash (the goal least supported, because risky, seed 002): more
+    """Monthly chance that advocacy provokes a backlash (the goal least supported, because risky, Himmelman 2016): more
     likely the harder a partnership pushes and the less receptive the public sector is."""
     if phase != ADVOCACY:
         return 0.0

@@ -2,9 +2,9 @@
 
 Sources: trust grows through kept commitments, shared information and small
 joint wins, and falls fast on broken promises, exclusion and over-promising
-(seeds 000, 001, 003); the asymmetry of trust (Slovic 1993); the trust-building
+(Himmelman n.d.; Axner n.d.; Schmitz 2014); the asymmetry of trust (Slovic 1993); the trust-building
 loop (Vangen & Huxham 2003); rivalry under competitive, isolated-impact funding
-(seed 003).
+(Schmitz 2014).
 
 ``trust[i, j]`` is i's trust in j. In a month a pair exchanges commitments
 with a probability set by its level; j's kept commitment to i raises
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sim.jit import rule
 
-# A culture of learning from failure halves the trust a broken commitment costs, at its fullest (seed 003).
+# A culture of learning from failure halves the trust a broken commitment costs, at its fullest (Schmitz 2014).
 LEARNING_RELIEF = 0.5
 
 
@@ -41,7 +41,7 @@ def commitment_gap(trust_required: float, turf_required: float, mutual_trust: fl
 def hedged(gap: float, same_standards: float) -> float:
     """The part of a commitment gap that is hedged: holding everyone to the same standard calls out the rest.
 
-    Source: "hold everyone accountable to the same standard" (seed 003).
+    Source: "hold everyone accountable to the same standard" (Schmitz 2014).
     """
     return gap * (1.0 - same_standards)
 
@@ -87,5 +87,5 @@ def updated_trust(trust: float, kept_by_partner: bool, broken_by_partner: bool, 
 @rule
 def rivalry_chance(same_sector: bool, competition: float) -> float:
     """Chance two active members compete for the same grant this month: same-sector pairs, in a competitive,
-    isolated-impact funding climate (seed 003)."""
+    isolated-impact funding climate (Schmitz 2014)."""
     return competition if same_sector else 0.0
