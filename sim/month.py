@@ -387,18 +387,20 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     for s in range(N_SECTORS):
         if founding_sector[s] and not sector_at_table[s]:
             sector_missing = True
+    needs = joining.needs_members(n_active, p.target_members, sector_missing)
     invited = NONE
     best = -1.0
-    for i in range(n):
-        if orgs.joined_step[i] == NOT_JOINED:
-            priority = joining.candidate_priority(founding_sector[orgs.sector[i]] and not sector_at_table[orgs.sector[i]],
-                                                  i < ps.founding[k], trust_now[convener, i])
-            if priority > best:
-                invited, best = i, priority
+    if needs:  # most months a partnership needs nobody: the candidates are searched only when it does
+        for i in range(n):
+            if orgs.joined_step[i] == NOT_JOINED:
+                priority = joining.candidate_priority(
+                    founding_sector[orgs.sector[i]] and not sector_at_table[orgs.sector[i]], i < ps.founding[k],
+                    trust_now[convener, i])
+                if priority > best:
+                    invited, best = i, priority
     joiner = NONE
     decliner = NONE
-    if happens(rng, joining.invite_chance(joining.needs_members(n_active, p.target_members, sector_missing),
-                                          invited != NONE, p.invite_rate, convening)):
+    if happens(rng, joining.invite_chance(needs, invited != NONE, p.invite_rate, convening)):
         if happens(rng, joining.accept_chance(orgs.desire[invited])):
             joiner = invited
         else:
