@@ -1209,6 +1209,8 @@ def test_champion_turnover_succession_and_what_leaves_with_a_person():
     assert leadership.successor_chance(True, 6.0) == 0.0
     assert_allclose(leadership.successor_chance(False, 4.0), 0.25)
     assert_allclose(leadership.capacity_after_champion(0.8, 0.25), 0.6)
+    # All of it in the person (champion_capacity 1, or a charismatic bond that reaches 1): the floor, not zero.
+    assert_allclose(leadership.capacity_after_champion(0.8, 1.0), capacity.CAPACITY_MIN)
     assert_allclose(leadership.trust_after_person_left(0.5, 0.3), 0.35)
     assert leadership.liaison_change_chance(0.01) == 0.01
 
