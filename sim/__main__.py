@@ -1,6 +1,6 @@
 """``python -m sim``: the ``partnersim`` command line."""
 
-from sim.cli import main
+from sim.cli import console
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(console())

@@ -12,6 +12,7 @@ is created; so does a damaged or busy results directory and a write that fails
 from __future__ import annotations
 
 import argparse
+import gc
 import ipaddress
 import os
 import signal
@@ -195,6 +196,18 @@ def _spec_command(commands, name: str, help_text: str, description: str, kind: s
     command.add_argument("--out", type=_out_dir, metavar="DIR", help=f"output directory (default: results/{results}/<spec name>)")
     command.add_argument("--workers", type=int, metavar="N", help="parallel processes (default: all CPUs; 1 runs in this process)")
     return command
+
+
+def console() -> int:
+    """The ``partnersim`` command (and ``python -m sim``): :func:`main` in a process of its own.
+
+    The command owns its process, so it freezes what the imports left to the garbage collector first
+    (``gc.freeze``): the model's libraries (Mesa, pandas, numba) leave hundreds of thousands of objects that every
+    full collection, and the interpreter's exit, would otherwise walk again; a run starts and ends about half a
+    second sooner (benchmarks/RESULTS.md, cold start). :func:`main` itself, called in a longer-lived process
+    (the tests, a notebook), leaves the collector alone."""
+    gc.freeze()
+    return main()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -58,6 +58,13 @@ def rule(function):
     return numba.njit(**_OPTIONS)(function)
 
 
+def plain(function):
+    """The plain Python function of a rule, for a caller outside the kernels: a compiled rule called from Python
+    would be compiled for that call in every fresh process (tens of milliseconds each), where its Python form
+    costs microseconds and gives the same result."""
+    return getattr(function, "py_func", function)
+
+
 def kernel(function):
     """An entry point called from Python: compiled and cached on disk, its cache stamped with :data:`SOURCES`."""
     if not COMPILED:

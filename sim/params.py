@@ -505,7 +505,7 @@ def _build(cls, data: Any, source: str, prefix: str, errors: list | None = None,
     if not isinstance(data, dict):
         errors.append(ScenarioError(source, prefix, f"expected a table, got {data!r}", "a table of keys"))
         return _raised_or_none(errors, found, collect)
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for name in sorted(set(data) - set(fields)):
         key = f"{prefix}.{name}" if prefix else name
@@ -519,6 +519,8 @@ def _build(cls, data: Any, source: str, prefix: str, errors: list | None = None,
         try:
             if dataclasses.is_dataclass(tp):
                 values[name] = _build(tp, value, source, key, errors, root)
+            elif tp is not tuple and _plainly_valid(value, tp, fields[name].metadata):
+                values[name] = value  # the common case, without building the words of an error
             else:
                 values[name] = _coerce_value(value, tp, fields[name], source, key)
         except ScenarioError as error:
@@ -630,14 +632,26 @@ def _resolve_power_sharing(data: dict, source: str) -> dict:
 
 
 def to_dict(params) -> dict:
-    """Plain nested dict of a parameter tree (JSON- and TOML-friendly: lists where the parameters hold tuples)."""
-    return dataclasses.asdict(params, dict_factory=lambda items: {k: list(v) if isinstance(v, tuple) else v
-                                                                  for k, v in items})
+    """Plain nested dict of a parameter tree (JSON- and TOML-friendly: lists where the parameters hold tuples).
+    Every summary holds one, so it walks cached field lists rather than ``dataclasses.asdict`` (the values are
+    numbers, strings and tuples of numbers: nothing to copy deeply)."""
+    out = {}
+    for name, section in _field_kinds(type(params)):
+        value = getattr(params, name)
+        out[name] = to_dict(value) if section else list(value) if isinstance(value, tuple) else value
+    return out
+
+
+@functools.cache
+def _field_kinds(cls) -> tuple:
+    """``(name, is a section)`` of each field of a parameter class."""
+    hints = type_hints(cls)
+    return tuple((f.name, dataclasses.is_dataclass(hints[f.name])) for f in dataclasses.fields(cls))
 
 
 def describe(cls=Params, prefix: str = ""):
     """Yield ``(key, default, allowed, unit, doc, source)`` for every parameter, for docs and help."""
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     for f in dataclasses.fields(cls):
         key = f"{prefix}.{f.name}" if prefix else f.name
         tp = hints[f.name]
@@ -651,7 +665,7 @@ def describe(cls=Params, prefix: str = ""):
 
 def provenance(cls=Params, prefix: str = ""):
     """Yield ``(key, label, source)`` for every parameter: where its value comes from (:data:`LABELS`)."""
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     for f in dataclasses.fields(cls):
         key = f"{prefix}.{f.name}" if prefix else f.name
         if dataclasses.is_dataclass(hints[f.name]):
@@ -659,6 +673,13 @@ def provenance(cls=Params, prefix: str = ""):
         else:
             yield key, f.metadata.get("label", ""), f.metadata.get("source", "")
 
+
+
+@functools.cache
+def type_hints(cls) -> dict:
+    """``typing.get_type_hints(cls)``, resolved once per class: resolving the annotations of every section was
+    most of the time it took to read a scenario. Shared: read it, never change it."""
+    return get_type_hints(cls)
 
 # --------------------------------------------------------------------------- validation whenever parameters are built
 
@@ -672,7 +693,7 @@ _VALUES_CHECKED: contextvars.ContextVar[bool] = contextvars.ContextVar("partners
 def _sections(cls=Params, prefix: str = "") -> dict:
     """Every parameter class of the tree with its dotted prefix: ``{Params: "", Funding: "funding", ...}``."""
     found = {cls: prefix}
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     for f in dataclasses.fields(cls):
         if dataclasses.is_dataclass(hints[f.name]):
             found.update(_sections(hints[f.name], f"{prefix}.{f.name}" if prefix else f.name))
@@ -730,7 +751,7 @@ _SECTION = object()  # marks a field that is a section of its own
 def _checked_fields(cls, prefix: str) -> tuple:
     """``(field, type, dotted key, element type of a tuple or _SECTION)`` of each field of ``cls`` (cached: resolving the
     annotations is slow)."""
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     return tuple((f, tp, f"{prefix}.{f.name}" if prefix else f.name,
                   _SECTION if dataclasses.is_dataclass(tp) else _element_type(f) if tp is tuple else None)
                  for f in dataclasses.fields(cls) for tp in (hints[f.name],))

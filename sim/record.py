@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.jit import kernel, rule
+from sim.jit import kernel, plain, rule
 from sim.money import DOLLAR_KEYS, dollars_summary
 from sim.params import LEVELS, PHASES, Params, to_dict
 from sim.rules import continuum, governance, membership, phases
@@ -250,7 +250,7 @@ def summarize(scenario: str, params: Params, state: State, recorder: Recorder) -
     # members still functions.
     formed_with = pship.founding or min(state.count, params.organizations.count)
     members_end = int(rows[steps, C_ACTIVE])
-    core = not ended and membership.functioning_core(members_end, formed_with, params.partnership.core_share,
+    core = not ended and plain(membership.functioning_core)(members_end, formed_with, params.partnership.core_share,
                                                      bool(rows[steps, C_WORK] > 0.0))
     funding_end = pship.funding_end_step
     still_funded = funding_end is None or funding_end >= steps

@@ -35,7 +35,8 @@ class RunResult:
     ``networkx.DiGraph``: :func:`sim.export.network_graph`)."""
 
     params: Params
-    timeseries: pd.DataFrame
+    # What makes the time series (built when first read: a sweep that keeps only summaries never builds it).
+    timeseries_of: Callable[[], pd.DataFrame] = field(repr=False, compare=False)
     summary: dict
     partnerships: pd.DataFrame | None = None
     # A run from data: one line saying what was given and what was filled (docs/DATA.md), and what makes the
@@ -47,6 +48,11 @@ class RunResult:
     state: State | None = field(default=None, repr=False, compare=False)
     networks: Mapping[int, Any] = field(default_factory=dict, repr=False, compare=False)
     formation: dict | None = None  # with formation=True: the run's formation profile (sim.profile)
+
+    @functools.cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per recorded month (:meth:`sim.model.PartnershipModel.timeseries`, or the region's)."""
+        return self.timeseries_of()
 
     @property
     def is_ecosystem(self) -> bool:
@@ -124,7 +130,7 @@ def run(scenario: str | Path | Params, seed: int | None = None, steps: int | Non
         watch = profile.RegionWatch(model) if formation else None
         while model.running:
             model.step() if watch is None else watch.step()
-        return RunResult(params=params, timeseries=model.timeseries(), summary=model.summary(),
+        return RunResult(params=params, timeseries_of=model.timeseries, summary=model.summary(),
                          partnerships=model.partnerships_frame(), start_note=note,
                          start_tables_of=(lambda: tables) if tables is not None else None,
                          formation=watch.profile() if watch else None)
@@ -160,7 +166,7 @@ def run(scenario: str | Path | Params, seed: int | None = None, steps: int | Non
             export = export_of(model.snapshot(), params, name, starting, ids, names)
     model.finish()
     summary = model.summary()
-    return RunResult(params=params, timeseries=model.timeseries(), summary=summary, state=model.state,
+    return RunResult(params=params, timeseries_of=model.recorder.frame, summary=summary, state=model.state,
                      networks=networks, formation=profile.partnership_profile(formed, summary) if formation else None,
                      start_note=begun.note if begun is not None else None, start_tables_of=tables_of, export=export)
 

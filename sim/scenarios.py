@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import tomllib
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any
 
 from sim import bundled
 from sim.inputdata import codebook
 from sim.inputdata.codebook import DataSpec
 from sim.inputdata.load import data_parameters, load, size_keys
 from sim.errors import ScenarioError, raise_all
-from sim.params import Params, from_dict
+from sim.params import Params, from_dict, type_hints
 from sim.suggest import did_you_mean
 
 OVERRIDE_SOURCE = "--set"
@@ -56,11 +57,18 @@ def read_toml(path: str | Path | Traversable) -> dict:
     except OSError as error:
         raise ScenarioError(str(path), "", f"cannot read ({error.strerror})", "a readable TOML file") from None
     try:
-        return parse_toml(text)
+        return copy.deepcopy(_parsed(text))
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(str(path), "", f"malformed TOML ({error})", "UTF-8 text in TOML syntax") from None
     except TomlTooLarge as error:
         raise ScenarioError(str(path), error.key, error.problem, error.allowed) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> dict:
+    """:func:`parse_toml` of a file's text, kept: a run reads its scenario twice and a sweep thousands of times,
+    and parsing is most of reading. Keyed by the text, so an edited file is parsed again; callers get a copy."""
+    return parse_toml(text)
 
 
 # Bounds on what a TOML file may hold: the parser recurses once per level of nesting and Python reads
@@ -142,7 +150,7 @@ def _check_override_key(key: str) -> None:
             prefix = ".".join(parts[:depth])
             choices = ", ".join(sorted(f"{prefix}.{n}" if prefix else n for n in names))
             raise ScenarioError(OVERRIDE_SOURCE, key, "unknown key" + did_you_mean(part, cls, prefix, Params), choices)
-        tp = get_type_hints(cls)[part]
+        tp = type_hints(cls)[part]
         last = depth == len(parts) - 1
         if dataclasses.is_dataclass(tp):
             if last:

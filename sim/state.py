@@ -16,6 +16,7 @@ budget, turf guarded, least desire, starting trust, the convener) are in
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -296,7 +297,15 @@ def draw_organizations(params: Params, rng: np.random.Generator, count: int, low
 
 def sector_median_budgets(sector: np.ndarray) -> np.ndarray:
     """The median budget of each organization's sector."""
-    return np.array([SECTOR_MEDIAN_BUDGET[SECTORS[s]] for s in sector])
+    return _BY_SECTOR_CODE["budget"][np.asarray(sector, dtype=np.int64)]
+
+
+# The sector tables above by sector code (the index into SECTORS), for looking up many organizations at once.
+_BY_SECTOR_CODE = {
+    "budget": np.array([SECTOR_MEDIAN_BUDGET[name] for name in SECTORS], dtype=np.float64),
+    "guarding": np.array([SECTOR_TURF_GUARDING[name] for name in SECTORS], dtype=np.float64),
+    "community": np.array([name in COMMUNITY_SECTORS for name in SECTORS], dtype=bool),
+}
 
 
 def organizations_of(sector: np.ndarray, budget: np.ndarray, identity: np.ndarray, desire: np.ndarray, params: Params,
@@ -305,13 +314,13 @@ def organizations_of(sector: np.ndarray, budget: np.ndarray, identity: np.ndarra
     turf guarded follow by the rules of :mod:`sim.rules.initial`. ``community`` and ``capacity`` replace what the
     sector and the budget would give where they are known (from data, :mod:`sim.inputdata.start`)."""
     count = int(sector.size)
-    names = [SECTORS[s] for s in sector]
-    guarding = initial.turf_guarded(np.array([SECTOR_TURF_GUARDING[n] for n in names]), params.funding.competition,
+    codes = np.asarray(sector, dtype=np.int64)
+    guarding = initial.turf_guarded(_BY_SECTOR_CODE["guarding"][codes], params.funding.competition,
                                     params.collective_impact.common_agenda)
     capacity = initial.starting_capacity(budget) if capacity is None else np.asarray(capacity, dtype=np.float64)
     return OrgState(
         sector=np.asarray(sector).astype(np.int64),
-        community=np.isin(np.array(names), COMMUNITY_SECTORS) if community is None else np.asarray(community, bool),
+        community=_BY_SECTOR_CODE["community"][codes] if community is None else np.asarray(community, bool),
         budget=budget,
         base_time=initial.own_staff_time(budget),
         capacity=capacity,
@@ -345,10 +354,19 @@ def draw_purposes(params: Params, rng: np.random.Generator, count: int) -> np.nd
     """The level each pair's joint purpose needs, drawn with ``continuum.purpose_mix`` for the pairs ``i < j`` in
     row-major order (one draw per pair), symmetric."""
     weights = np.asarray(params.continuum.purpose_mix, dtype=float)
-    upper = np.triu_indices(count, k=1)
+    upper = _upper_triangle(count)
     purpose = np.zeros((count, count), dtype=np.int8)
     purpose[upper] = rng.choice(weights.size, size=upper[0].size, p=weights / weights.sum())
     return purpose + purpose.T
+
+
+@functools.lru_cache(maxsize=32)
+def _upper_triangle(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(count, k=1)``, kept (read-only) for the sizes a sweep draws again and again."""
+    rows, cols = np.triu_indices(count, k=1)
+    rows.flags.writeable = False
+    cols.flags.writeable = False
+    return rows, cols
 
 
 def draw_history(params: Params, rng: np.random.Generator) -> float:

@@ -21,14 +21,14 @@ import math
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Iterator, get_type_hints
+from typing import Any, Iterator
 
 from sim import bundled
 from sim.errors import ScenarioError, raise_all
 from sim.seeds import replicate_seeds
 from sim.experiments.store import PARTNERSHIP, REGION, run_kind
 from sim.inputdata.load import StartingData
-from sim.params import Params
+from sim.params import Params, type_hints
 from sim.run import starting_data
 from sim.scenarios import _check_override_key, load_scenario, read_toml, scenario_path
 
@@ -185,9 +185,9 @@ def _leaf_field(key: str) -> tuple[type, dict]:
     cls = Params
     *sections, name = key.split(".")
     for section in sections:
-        cls = get_type_hints(cls)[section]
+        cls = type_hints(cls)[section]
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    return get_type_hints(cls)[name], dict(fields[name].metadata)
+    return type_hints(cls)[name], dict(fields[name].metadata)
 
 
 def _is_section(key: str) -> bool:
@@ -195,7 +195,7 @@ def _is_section(key: str) -> bool:
     for part in key.split("."):
         if not dataclasses.is_dataclass(cls):
             return False
-        hints = get_type_hints(cls)
+        hints = type_hints(cls)
         if part not in hints:
             return False
         cls = hints[part]

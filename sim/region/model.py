@@ -229,20 +229,22 @@ class EcosystemModel(mesa.Model):
         self.memberships[joined] += 1
         self.orgs.active[joined] = True
         self.ever_member[joined] = True
+        still_live = table.end_step[live] < 0
         for i in np.flatnonzero(facts[:, DEPARTURES] > 0):  # members walked away, or all went with a collapse
             partnership = self._live[i]
             rows = slice(table.org_start[partnership.index], table.org_start[partnership.index + 1])
             before = was_active[rows]
             self._release(partnership, before, before & ~table.orgs.active[rows],
                           released_rows, released_cols, released_trust)
-            if not partnership.live:
+            if not still_live[i]:
                 met = int(table.end_cause[partnership.index]) == GOALS_MET
                 goals_met += met
                 collapsed += not met
         if released_rows:
             self.ties.write(np.concatenate(released_rows), np.concatenate(released_cols), np.concatenate(released_trust))
-        self._dissolved += [p for p in self._live if not p.live]
-        self._live = [p for p in self._live if p.live]
+        if not still_live.all():
+            self._dissolved += [p for p, kept in zip(self._live, still_live) if not kept]
+            self._live = [p for p, kept in zip(self._live, still_live) if kept]
         self._record(month, formed=formed, reached=reached, collapsed=collapsed, goals_met=goals_met, money=money,
                      work=work)
         self._collection.collect_agents(self)
@@ -312,20 +314,23 @@ class EcosystemModel(mesa.Model):
     def _release(self, partnership: RegionalPartnership, was_active: np.ndarray, left: np.ndarray,
                  rows: list, cols: list, trust: list) -> None:
         """Members that left go back to the region with their capacity and the trust of the pairs they worked in."""
-        members = partnership.members
+        table, members = self.table, partnership.members
+        o0 = int(table.org_start[partnership.index])
+        n = int(table.org_start[partnership.index + 1]) - o0
+        p0 = int(table.pair_start[partnership.index])
+        block = table.trust[p0:p0 + n * n].reshape(n, n)
         gone = np.flatnonzero(left)
         partners = np.flatnonzero(was_active)
-        state = self.table.state(partnership.index)
-        block = state.pairs.trust
-        leaver, partner = np.meshgrid(gone, partners, indexing="ij")
+        # every (leaver, partner) pair, leavers in order and for each its partners in order
+        leaver, partner = np.repeat(gone, partners.size), np.tile(partners, gone.size)
         different = leaver != partner
         leaver, partner = leaver[different], partner[different]
         rows += [members[leaver], members[partner]]
         cols += [members[partner], members[leaver]]
         trust += [block[leaver, partner], block[partner, leaver]]
         ids = members[gone]
-        self.orgs.capacity[ids] = state.orgs.capacity[gone]
-        self.orgs.received[ids] = state.orgs.received[gone]
+        self.orgs.capacity[ids] = table.orgs.capacity[o0 + gone]
+        self.orgs.received[ids] = table.orgs.received[o0 + gone]
         self.memberships[ids] -= 1
         self.orgs.active[ids] = self.memberships[ids] > 0
 
