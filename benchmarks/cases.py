@@ -207,7 +207,7 @@ def bench_run(s: Settings) -> list[Figure]:
             "run", f"typical run, {label}", f"{per_run * 1e3:.2f} ms ({1 / per_run:.0f} runs/s)", target, met,
             f"sim.run('baseline', seed, steps={TYPICAL_STEPS}"
             f"{'' if count is None else f', overrides={{organizations.count: {count}}}'}).summary (the time-series "
-            f"DataFrame included: sim.run builds it); median of {batches} batches of the same {per_batch} seeds "
+            f"DataFrame is built only when `result.timeseries` is read); median of {batches} batches of the same {per_batch} seeds "
             f"(fastest batch {min(timing.times) / per_batch * 1e3:.2f} ms a run), after {warmups} warm-up "
             f"run{'s' if warmups != 1 else ''}", per_run * 1e3))
 

@@ -203,7 +203,8 @@ def bench_coldstart(s: "Settings") -> list[Figure]:
         Figure("coldstart", "... of which the interpreter's exit", fmt_seconds(part["exit"]), "", None,
                f"the last statement to the process's end: the interpreter's finalization, mostly the garbage "
                f"collector walking every object the imports made; {each}", part["exit"]),
-        Figure("coldstart", "cold start with `gc.freeze()` right after `import sim` (not in the model: a suggestion)",
+        Figure("coldstart", "cold start with `gc.freeze()` right after `import sim` (as the `partnersim` command does: "
+               "`sim.cli.console`)",
                fmt_seconds(frozen_part["total"]), "", None,
                f"`python -c \"{FROZEN_IMPORT}; sim.run('baseline')\"`, {each}, interleaved with the figure above: "
                f"import {fmt_seconds(frozen_part['import'])}, first run {fmt_seconds(frozen_part['run'])}, exit "
