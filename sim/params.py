@@ -73,9 +73,12 @@ SEED_DOCUMENTS = {
 }
 
 
-def param(default, *, low=None, high=None, choices=None, length=None, unit="", doc="", source="", label=""):
-    """A dataclass field with validation metadata; ``label`` is one of :data:`LABELS`."""
-    meta = dict(low=low, high=high, choices=choices, length=length, unit=unit, doc=doc, source=source, label=label)
+def param(default, *, low=None, high=None, choices=None, length=None, unit="", doc="", source="", label="",
+          weights=False):
+    """A dataclass field with validation metadata; ``label`` is one of :data:`LABELS`. ``weights`` marks a list of
+    relative weights (normalized where used): scaling all of them changes nothing, only their proportions count."""
+    meta = dict(low=low, high=high, choices=choices, length=length, unit=unit, doc=doc, source=source, label=label,
+                weights=weights)
     if isinstance(default, list):  # held as a tuple, so that parameters are immutable and hashable
         default = tuple(default)
     return field(default=default, metadata=meta)
@@ -148,7 +151,7 @@ class Continuum:
                              source="the pace of a step down", label="modelling choice")
     hold_margin: float = param(0.1, low=0.0, high=1.0, doc="how far trust or turf may sink below a level's requirement before the pair falls",
                                source="hysteresis between stepping up and falling", label="modelling choice")
-    purpose_mix: tuple = param([0.1, 0.3, 0.3, 0.3], low=0.0, high=1.0, length=4,
+    purpose_mix: tuple = param([0.1, 0.3, 0.3, 0.3], low=0.0, high=1.0, length=4, weights=True,
                                doc="share of pairs whose joint purpose needs networking, coordinating, cooperating, collaborating (weights, normalized): a pair climbs to the level its purpose needs, not beyond",
                                source="idea: Himmelman n.d., Working Together n.d. (no level is better than another; partners choose the relationship their purpose needs)", label="assumption")
     purpose_growth: float = param(0.02, low=0.0, high=1.0, unit="1 / month",

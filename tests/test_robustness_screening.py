@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.calibration.robustness import Effect, load_robustness, verdict, write_robustness
-from sim.calibration.screening import SCALE, load_screening, overrides_of, write_screening
+from sim.calibration.screening import SCALE, element_factor, load_screening, overrides_of, write_screening
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.experiments import load_spec, run_sweep
@@ -95,7 +95,7 @@ def test_every_numeric_parameter_is_screened_or_named_as_excluded():
     from sim.params import describe
 
     spec = load_screening(ROOT / "calibration" / "screening.toml")
-    screened = {f.key.removesuffix(SCALE) for f in spec.factors}
+    screened = {(element_factor(f.key) or (f.key.removesuffix(SCALE),))[0] for f in spec.factors}
     for key, *_ in describe():
         tp, _ = _leaf_field(key)
         if tp in (int, float, tuple) and key not in ("seed", "steps"):
@@ -110,6 +110,21 @@ def test_a_list_parameter_is_scaled_as_one_factor_within_its_range():
     out = overrides_of(factors, np.array([1.5, 20.4]), base)
     assert out["continuum.trust_required"] == pytest.approx([0.525, 0.825, 1.0])  # 0.75 x 1.5 clipped to 1: still in order
     assert out["membership.launch_patience"] == 20
+    load_scenario(spec.scenario, out)
+
+
+def test_a_list_of_weights_is_screened_element_by_element_so_that_its_mix_changes():
+    spec = load_screening(ROOT / "calibration" / "screening.toml")
+    base = load_scenario(spec.scenario)
+    keys = [f.key for f in spec.factors]
+    assert "continuum.purpose_mix*" not in keys  # scaled as a whole, normalized weights would not change at all
+    assert [k for k in keys if k.startswith("continuum.purpose_mix")] == [f"continuum.purpose_mix[{i}]" for i in range(4)]
+    factors = tuple(f for f in spec.factors if f.key in ("continuum.purpose_mix[1]", "continuum.purpose_mix[3]"))
+    out = overrides_of(factors, np.array([0.5, 1.5]), base)
+    default = list(base.continuum.purpose_mix)
+    assert out["continuum.purpose_mix"] == pytest.approx([default[0], default[1] * 0.5, default[2], default[3] * 1.5])
+    shares = np.array(out["continuum.purpose_mix"]) / sum(out["continuum.purpose_mix"])
+    assert not np.allclose(shares, np.array(default) / sum(default))  # the proportions moved
     load_scenario(spec.scenario, out)
 
 

@@ -9,7 +9,7 @@ varied and a ``calibrated`` parameter over which prior it was fitted.
 from __future__ import annotations
 
 from sim.calibration.robustness import load_robustness
-from sim.calibration.screening import SCALE, load_screening
+from sim.calibration.screening import SCALE, element_factor, load_screening
 from sim.calibration.spec import load_calibration
 
 SPECS = {"screening": "screening", "robustness": "robustness", "calibration": "coalitions"}
@@ -29,7 +29,10 @@ def explored(screening: str = SPECS["screening"], robustness: str = SPECS["robus
     found: dict[str, list[str]] = {}
     spec = load_screening(screening)
     for factor in spec.factors:
-        if factor.key.endswith(SCALE):
+        element = element_factor(factor.key)
+        if element is not None:
+            key, span = element[0], f"element {element[1]} ×{_g(factor.low)}–{_g(factor.high)}"
+        elif factor.key.endswith(SCALE):
             key, span = factor.key[: -len(SCALE)], f"×{_g(factor.low)}–{_g(factor.high)}"
         else:
             low, high = (int(factor.low), int(factor.high)) if factor.integer else (factor.low, factor.high)

@@ -3,7 +3,9 @@
 Stage 1 screens every numeric parameter, the "modelling choice" ones included, with Morris elementary effects
 (``SALib.sample.morris`` / ``SALib.analyze.morris``, seeded). A parameter varies over ``default x (1 -
 relative) .. default x (1 + relative)`` clipped to its allowed range, unless the spec gives a range; a list
-parameter (``continuum.trust_required``) varies as one factor that scales every element. Stage 2 estimates Sobol
+parameter (``continuum.trust_required``) varies as one factor that scales every element, except a list of relative
+weights (``continuum.purpose_mix``, normalized where it is used), whose elements vary one by one (``key[i]``): scaling
+them all together would change nothing. Stage 2 estimates Sobol
 first-order and total indices (Saltelli sampling) over the parameters that stage 1 ranked among the ``top``
 of any outcome, the others held at the scenario's values. Every design point is run on the same seeds (common
 random numbers) and averaged over them. The spec format is in docs/CALIBRATION.md ("Screening").
@@ -38,9 +40,18 @@ REDUCED_KEYS = ("trajectories", "replicates", "sobol_samples", "sobol_replicates
 SCALE = "*"  # a list parameter's factor: key* scales every element
 
 
+def element_factor(key: str) -> tuple[str, int] | None:
+    """``("continuum.purpose_mix", 2)`` for the factor ``continuum.purpose_mix[2]`` (one element of a list of weights
+    scaled on its own); None for any other factor."""
+    if not key.endswith("]") or "[" not in key:
+        return None
+    name, _, index = key[:-1].rpartition("[")
+    return (name, int(index)) if index.isdigit() else None
+
+
 @dataclass(frozen=True)
 class Factor:
-    key: str  # a parameter key, or key* for a list parameter scaled as a whole
+    key: str  # a parameter key, key* for a list parameter scaled as a whole, key[i] for one element of a list of weights
     low: float
     high: float
     integer: bool
@@ -154,10 +165,11 @@ def _factors(source: str, base, relative: float, exclude: list[str], ranges: dic
             continue
         default = _get(base, key)
         if tp is tuple:
-            name = key + SCALE
-            low, high = _range(source, name, ranges, 1.0 - relative, 1.0 + relative, 0.0, math.inf)
-            factors.append(Factor(name, low, high, False, 1.0))
-            used.add(name)
+            names = [f"{key}[{i}]" for i in range(len(default))] if meta.get("weights") else [key + SCALE]
+            for name in names:
+                low, high = _range(source, name, ranges, 1.0 - relative, 1.0 + relative, 0.0, math.inf)
+                factors.append(Factor(name, low, high, False, 1.0))
+                used.add(name)
             continue
         given = key in ranges
         if default == 0 and not given:
@@ -195,7 +207,13 @@ def _range(source, key, ranges, low, high, floor, ceiling) -> tuple[float, float
 def overrides_of(factors: tuple[Factor, ...], row: np.ndarray, base) -> dict:
     out = {}
     for factor, x in zip(factors, row):
-        if factor.key.endswith(SCALE):
+        element = element_factor(factor.key)
+        if element is not None:  # one weight scaled; the other weights of the list as they are (or as scaled)
+            key, index = element
+            _, meta = _leaf_field(key)
+            values = out.setdefault(key, list(_get(base, key)))
+            values[index] = min(max(values[index] * float(x), meta["low"]), meta["high"])
+        elif factor.key.endswith(SCALE):
             key = factor.key[: -len(SCALE)]
             _, meta = _leaf_field(key)
             values = [min(max(v * float(x), meta["low"]), meta["high"]) for v in _get(base, key)]
@@ -323,7 +341,8 @@ def markdown(spec: ScreeningSpec, morris: dict, sobol: dict, chosen: list, timin
     lines = [f"# Which parameters decide each outcome: {spec.name}{' (reduced)' if spec.reduced else ''}", "",
              spec.description.strip(), "",
              f"Scenario `{Path(spec.scenario).stem}`; {len(spec.factors)} factors screened (every numeric parameter; "
-             f"a list parameter as one factor scaling all its elements, marked {SCALE}); not screened: "
+             f"a list parameter as one factor scaling all its elements, marked {SCALE}, a list of weights element by "
+             f"element, marked [i]); not screened: "
              f"{', '.join(spec.excluded) or 'none'}.", "",
              f"Morris: {spec.trajectories} trajectories, {spec.levels} levels, {spec.replicates} common seeds per point. "
              f"Sobol: {spec.sobol_samples} base samples over the {len(chosen)} parameters among the top {spec.top} of any "
