@@ -469,32 +469,31 @@ def _allowed(meta: dict, tp) -> str:
 
 
 def _coerce_scalar(value, tp, meta, source, key):
-    allowed = _allowed(meta, tp)
     if tp is bool:
         if not isinstance(value, bool):
             raise ScenarioError(source, key, f"expected true or false, got {value!r}", "true | false")
         return value
     if tp is str:
         if not isinstance(value, str):
-            raise ScenarioError(source, key, f"expected a string, got {value!r}", allowed)
+            raise ScenarioError(source, key, f"expected a string, got {value!r}", _allowed(meta, tp))
         if meta.get("choices") and value not in meta["choices"]:
-            raise ScenarioError(source, key, f"unknown value {value!r}", allowed)
+            raise ScenarioError(source, key, f"unknown value {value!r}", _allowed(meta, tp))
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ScenarioError(source, key, f"expected an integer, got {value!r}", allowed)
+            raise ScenarioError(source, key, f"expected an integer, got {value!r}", _allowed(meta, tp))
     elif tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ScenarioError(source, key, f"expected a number, got {value!r}", allowed)
+            raise ScenarioError(source, key, f"expected a number, got {value!r}", _allowed(meta, tp))
         try:
             value = float(value)
         except OverflowError:
-            raise ScenarioError(source, key, f"{value!r} is out of range", allowed) from None
+            raise ScenarioError(source, key, f"{value!r} is out of range", _allowed(meta, tp)) from None
         if not math.isfinite(value):
-            raise ScenarioError(source, key, f"expected a finite number, got {value!r}", allowed)
+            raise ScenarioError(source, key, f"expected a finite number, got {value!r}", _allowed(meta, tp))
     low, high = meta.get("low"), meta.get("high")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ScenarioError(source, key, f"{value!r} is out of range", allowed)
+        raise ScenarioError(source, key, f"{value!r} is out of range", _allowed(meta, tp))
     return value
 
 
@@ -508,8 +507,7 @@ def _build(cls, data: Any, source: str, prefix: str, errors: list | None = None,
     if not isinstance(data, dict):
         errors.append(ScenarioError(source, prefix, f"expected a table, got {data!r}", "a table of keys"))
         return _raised_or_none(errors, found, collect)
-    hints = type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields, hints = _fields_and_hints(cls)
     for name in sorted(set(data) - set(fields)):
         key = f"{prefix}.{name}" if prefix else name
         errors.append(ScenarioError(source, key, "unknown key" + did_you_mean(name, cls, prefix, root), ", ".join(sorted(fields))))
@@ -518,9 +516,9 @@ def _build(cls, data: Any, source: str, prefix: str, errors: list | None = None,
         if name not in fields:
             continue
         key = f"{prefix}.{name}" if prefix else name
-        tp = hints[name]
+        tp, section = hints[name]
         try:
-            if dataclasses.is_dataclass(tp):
+            if section:
                 values[name] = _build(tp, value, source, key, errors, root)
             elif tp is not tuple and _plainly_valid(value, tp, fields[name].metadata):
                 values[name] = value  # the common case, without building the words of an error
@@ -550,7 +548,9 @@ def _coerce_value(value, tp, f: dataclasses.Field, source: str, key: str):
     if tp is tuple:
         if not isinstance(value, (list, tuple)) or len(value) != meta["length"]:
             raise ScenarioError(source, key, f"expected a list of {meta['length']} numbers, got {value!r}", _allowed(meta, tp))
-        return tuple(_coerce_scalar(x, _element_type(f), meta, source, key) for x in value)
+        element = _element_type(f)
+        return tuple(x if _plainly_valid(x, element, meta) else _coerce_scalar(x, element, meta, source, key)
+                     for x in value)
     return _coerce_scalar(value, tp, meta, source, key)
 
 
@@ -643,6 +643,14 @@ def to_dict(params) -> dict:
         value = getattr(params, name)
         out[name] = to_dict(value) if section else list(value) if isinstance(value, tuple) else value
     return out
+
+
+@functools.cache
+def _fields_and_hints(cls) -> tuple[dict, dict]:
+    """``({name: field}, {name: (type, is a section)})`` of a parameter class, resolved once."""
+    hints = type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    return fields, {name: (hints[name], dataclasses.is_dataclass(hints[name])) for name in fields}
 
 
 @functools.cache

@@ -22,7 +22,7 @@ from sim.inputdata import codebook
 from sim.inputdata.codebook import DataSpec
 from sim.inputdata.load import data_parameters, load, size_keys
 from sim.errors import ScenarioError, raise_all
-from sim.params import Params, from_dict, type_hints
+from sim.params import Params, from_dict, to_dict, type_hints
 from sim.suggest import did_you_mean
 
 OVERRIDE_SOURCE = "--set"
@@ -168,12 +168,16 @@ def apply_overrides(data: dict, overrides: dict[str, Any]) -> dict:
         except ScenarioError as error:
             errors.append(error)
     raise_all(errors)
-    merged = copy.deepcopy(data)
+    # A copy of each table on an override's path, so that ``data`` is left as it was (the values themselves are
+    # never changed in place, so the tables off the path are shared rather than copied deeply).
+    merged = dict(data)
     for key, value in overrides.items():
         *sections, name = key.split(".")
         table = merged
         for section in sections:
-            table = table.setdefault(section, {})
+            inner = table.get(section)
+            table[section] = dict(inner) if isinstance(inner, dict) else {}
+            table = table[section]
         table[name] = value
         # The later of a preset and an explicit share wins.
         if key == "governance.community_decision_share":
@@ -267,4 +271,4 @@ def data_folder(directory: str | Path, named_by: str) -> DataSpec:
 
 def with_overrides(params: Params, overrides: dict[str, Any], source: str = OVERRIDE_SOURCE) -> Params:
     """Apply overrides to parameters already loaded (a mistake in them is blamed on ``source``)."""
-    return from_dict(apply_overrides(dataclasses.asdict(params), overrides), source=source)
+    return from_dict(apply_overrides(to_dict(params), overrides), source=source)
