@@ -9,6 +9,8 @@ outcome. It restates no rule.
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.jit import kernel
 from sim.month import month, outcome_only
 from sim.record import record_row, repeat_row
@@ -43,3 +45,63 @@ def region_month(live, dissolved, org_start, pair_start, rec_start, formed_step,
         step = region_step - formed_step[k]
         outcome_only(ps, k, p)
         repeat_row(records[rec_start[k] + step], records[rec_start[k] + step - 1], step, ps, k)
+
+
+@kernel
+def release_members(parts, org_start, pair_start, trust, was_active, active, row_org, capacity, received,
+                    region_capacity, region_received, memberships, region_active):
+    """Members that left partnerships ``parts`` this month go back to the region, partnership after partnership:
+    their capacity and money received to the region's arrays, one membership fewer each. Returns the ties they
+    carry (region ids ``rows -> cols`` and the trust of each): for each partnership, every (leaver, partner)
+    pair's trust in leavers' order, then the same pairs' trust the other way, as the region writes them (a tie
+    written twice keeps the later value). Bookkeeping, not a rule: nothing here is drawn or decided."""
+    total = 0
+    for k in parts:
+        gone = 0
+        partners = 0
+        for row in range(org_start[k], org_start[k + 1]):
+            if was_active[row]:
+                partners += 1
+                if not active[row]:
+                    gone += 1
+        total += 2 * gone * (partners - 1)
+    rows = np.empty(total, dtype=np.int64)
+    cols = np.empty(total, dtype=np.int64)
+    values = np.empty(total)
+    at = 0
+    for k in parts:
+        o0 = org_start[k]
+        n = org_start[k + 1] - o0
+        p0 = pair_start[k]
+        first = at
+        for leaver in range(n):
+            if not (was_active[o0 + leaver] and not active[o0 + leaver]):
+                continue
+            for partner in range(n):
+                if was_active[o0 + partner] and partner != leaver:
+                    rows[at] = row_org[o0 + leaver]
+                    cols[at] = row_org[o0 + partner]
+                    values[at] = trust[p0 + leaver * n + partner]
+                    at += 1
+        half = at - first
+        for e in range(half):
+            rows[at + e] = cols[first + e]
+            cols[at + e] = rows[first + e]
+        # the reverse pairs' own trust (partner -> leaver), in the same order
+        e = 0
+        for leaver in range(n):
+            if not (was_active[o0 + leaver] and not active[o0 + leaver]):
+                continue
+            for partner in range(n):
+                if was_active[o0 + partner] and partner != leaver:
+                    values[at + e] = trust[p0 + partner * n + leaver]
+                    e += 1
+        at += half
+        for row in range(n):
+            if was_active[o0 + row] and not active[o0 + row]:
+                member = row_org[o0 + row]
+                region_capacity[member] = capacity[o0 + row]
+                region_received[member] = received[o0 + row]
+                memberships[member] -= 1
+                region_active[member] = memberships[member] > 0
+    return rows, cols, values

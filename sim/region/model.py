@@ -49,7 +49,7 @@ from sim.packed import pack
 from sim.params import LEVELS, Params, to_dict
 from sim.record import FACTS, MONEY, WORK, DEPARTURES, Recorder, start_row, summarize
 from sim.region.agents import RegionalOrganization
-from sim.region.kernel import region_month
+from sim.region.kernel import region_month, release_members
 from sim.region.network import acquaintance_pairs, make_ties, resolve_layout
 from sim.region.table import PartnershipTable
 from sim.rules import formation
@@ -209,7 +209,6 @@ class EcosystemModel(mesa.Model):
         if region.grants_per_call and is_call_month(month, region.call_months, region.calls):
             formed = self._call(month)
         collapsed = goals_met = 0
-        released_rows, released_cols, released_trust = [], [], []
         table = self.table
         live = np.array([p.index for p in self._live], dtype=np.int64)
         self._sync_rows()
@@ -230,18 +229,17 @@ class EcosystemModel(mesa.Model):
         self.orgs.active[joined] = True
         self.ever_member[joined] = True
         still_live = table.end_step[live] < 0
-        for i in np.flatnonzero(facts[:, DEPARTURES] > 0):  # members walked away, or all went with a collapse
-            partnership = self._live[i]
-            rows = slice(table.org_start[partnership.index], table.org_start[partnership.index + 1])
-            before = was_active[rows]
-            self._release(partnership, before, before & ~table.orgs.active[rows],
-                          released_rows, released_cols, released_trust)
-            if not still_live[i]:
-                met = int(table.end_cause[partnership.index]) == GOALS_MET
-                goals_met += met
-                collapsed += not met
-        if released_rows:
-            self.ties.write(np.concatenate(released_rows), np.concatenate(released_cols), np.concatenate(released_trust))
+        departed = np.flatnonzero(facts[:, DEPARTURES] > 0)  # members walked away, or all went with a collapse
+        if departed.size:
+            released = release_members(live[departed], table.org_start, table.pair_start, table.trust, was_active,
+                                       table.orgs.active, self.row_org, table.orgs.capacity, table.orgs.received,
+                                       self.orgs.capacity, self.orgs.received, self.memberships, self.orgs.active)
+            if released[0].size:
+                self.ties.write(*released)
+        for i in departed[~still_live[departed]]:
+            met = int(table.end_cause[live[i]]) == GOALS_MET
+            goals_met += met
+            collapsed += not met
         if not still_live.all():
             self._dissolved += [p for p, kept in zip(self._live, still_live) if not kept]
             self._live = [p for p, kept in zip(self._live, still_live) if kept]
@@ -310,29 +308,6 @@ class EcosystemModel(mesa.Model):
         waiting = live_row & ((orgs.joined_step[:rows] == NOT_JOINED) | (orgs.joined_step[:rows] == BUSY))
         full = self.memberships[self.row_org] >= self.params.ecosystem.max_partnerships
         orgs.joined_step[:rows] = np.where(waiting, np.where(full, BUSY, NOT_JOINED), orgs.joined_step[:rows])
-
-    def _release(self, partnership: RegionalPartnership, was_active: np.ndarray, left: np.ndarray,
-                 rows: list, cols: list, trust: list) -> None:
-        """Members that left go back to the region with their capacity and the trust of the pairs they worked in."""
-        table, members = self.table, partnership.members
-        o0 = int(table.org_start[partnership.index])
-        n = int(table.org_start[partnership.index + 1]) - o0
-        p0 = int(table.pair_start[partnership.index])
-        block = table.trust[p0:p0 + n * n].reshape(n, n)
-        gone = np.flatnonzero(left)
-        partners = np.flatnonzero(was_active)
-        # every (leaver, partner) pair, leavers in order and for each its partners in order
-        leaver, partner = np.repeat(gone, partners.size), np.tile(partners, gone.size)
-        different = leaver != partner
-        leaver, partner = leaver[different], partner[different]
-        rows += [members[leaver], members[partner]]
-        cols += [members[partner], members[leaver]]
-        trust += [block[leaver, partner], block[partner, leaver]]
-        ids = members[gone]
-        self.orgs.capacity[ids] = table.orgs.capacity[o0 + gone]
-        self.orgs.received[ids] = table.orgs.received[o0 + gone]
-        self.memberships[ids] -= 1
-        self.orgs.active[ids] = self.memberships[ids] > 0
 
     # ------------------------------------------------------------------ records
 
