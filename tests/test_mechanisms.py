@@ -287,7 +287,8 @@ def test_a_partnership_that_lost_a_founding_sector_invites_that_sector_first():
     each run, the first newcomer to join while a founding sector is missing (and the candidates still to ask
     include that sector and others) is compared with chance: the share of those candidates of a missing sector.
     Sectors are the same in every run, desire and the convener's trust in the candidates are drawn regardless of
-    sector, so without the priority the newcomer would be of a missing sector about that often."""
+    sector, so without the priority the newcomer would be of a missing sector about that often; the test asks for
+    more than twice that often."""
     hits, chances = [], []
     for model in models(replicates=100, months=0, **{"membership.pool": 12, "steps": 72}):
         orgs = model.state.orgs
@@ -303,7 +304,8 @@ def test_a_partnership_that_lost_a_founding_sector_invites_that_sector_first():
                 chances.append(float(fills.mean()))
                 break
     assert len(hits) >= 15
-    assert more_often_than_chance(hits, chances) < ALPHA
+    # far more often than chance: more often than even twice each candidate's chance would make it
+    assert more_often_than_chance(hits, np.minimum(2.0 * np.asarray(chances), 1.0)) < ALPHA
 
 
 def test_gradual_inclusion_starts_with_a_core_and_brings_the_others_in():
@@ -467,7 +469,8 @@ def test_members_of_different_sectors_do_more_joint_work_than_the_same_members_o
     """Sectors complement each other (partnership.duplicate_returns below 1): the same organizations, with the
     same capacity, do more joint work in their first two years as drawn, across the founding sectors, than when
     every one of them is of one sector. The arms differ only in the sector labels, set before the first month;
-    rivalry for grants, which also follows sectors, is off."""
+    rivalry for grants, which also follows sectors, is off. The diverse arm must do at least a twentieth more (more
+    than the rounding that summing capacity by sector moves it by when sectors do not matter)."""
     nonprofit = SECTORS.index("nonprofit")
 
     def first_two_years(one_sector):
@@ -480,7 +483,8 @@ def test_members_of_different_sectors_do_more_joint_work_than_the_same_members_o
             out.append(float(np.mean(model.recorder.column("joint_work")[1:25])))
         return out
 
-    assert paired_greater(first_two_years(one_sector=False), first_two_years(one_sector=True)) < ALPHA
+    one_sector = [1.05 * work for work in first_two_years(one_sector=True)]
+    assert paired_greater(first_two_years(one_sector=False), one_sector) < ALPHA
 
 
 def test_deliberation_limits_size_under_shared_governance():
