@@ -34,6 +34,22 @@ def _keep(original, **fixed):
     return neutral
 
 
+def _launch_as_positional(style_name):
+    """``launch_factor`` with the named style (a constant of sim.rules.leadership) launching as a positional
+    champion does: only that style's launch is switched off, its other effects (trust, inclusion) stay."""
+    def neutral(original):
+        from sim.rules import leadership
+
+        code = getattr(leadership, style_name)
+
+        def launch_factor(style, style_effect, champion):
+            return original(leadership.POSITIONAL if style == code else style, style_effect, champion)
+
+        return launch_factor
+
+    return neutral
+
+
 KNOCKOUTS = {
     "trust gain": Knockout("sim.rules.trust", "updated_trust", lambda f: _keep(f, gain=0.0),
                            ("test_kept_commitments_build_trust",), "kept commitments build no trust"),
@@ -121,6 +137,9 @@ KNOCKOUTS = {
     "scope": Knockout("sim.rules.phases", "scope",
                       lambda f: (lambda sector_capacity, duplicate_returns, reference_scope: 1.0),
                       ("test_size_brings_resources_as_well_as_deliberation",), "more members bring nothing more"),
+    "sector complementarity": Knockout("sim.rules.phases", "scope", lambda f: _keep(f, duplicate_returns=1.0),
+                                       ("test_members_of_different_sectors_do_more_joint_work_than_the_same_members",),
+                                       "a further member of a sector at the table adds as much as one of a new sector"),
     "deliberation": Knockout("sim.rules.governance", "decision_efficiency",
                              lambda f: (lambda voices_at_table, deliberation_capacity, staffed, backbone_deliberation: 1.0),
                              ("test_deliberation_limits_size_under_shared_governance",),
@@ -142,6 +161,10 @@ KNOCKOUTS = {
                                                     f(needs, has_candidate, invite_rate, 1.0)),
                                          ("test_only_a_convener_that_convenes_invites",),
                                          "a partnership invites whether or not anyone convenes"),
+    "missing-sector priority": Knockout("sim.rules.joining", "candidate_priority",
+                                        lambda f: _keep(f, fills_missing_sector=False),
+                                        ("test_a_partnership_that_lost_a_founding_sector_invites_that_sector_first",),
+                                        "a candidate of a missing founding sector is asked no sooner than another"),
     "joining": Knockout("sim.rules.joining", "accept_chance", lambda f: (lambda desire: 0.0),
                         ("test_partnerships_replace_members_who_leave",
                          "test_gradual_inclusion_starts_with_a_core_and_brings_the_others_in"),
@@ -162,6 +185,13 @@ KNOCKOUTS = {
     "launch by style": Knockout("sim.rules.leadership", "launch_factor",
                                 lambda f: (lambda style, style_effect, champion: 1.0),
                                 ("test_a_charismatic_founder_launches_faster",), "no style speeds the launch"),
+    "expert launch": Knockout("sim.rules.leadership", "launch_factor", _launch_as_positional("EXPERT"),
+                              ("test_an_expert_champion_launches_faster",), "an expert launches as a positional champion"),
+    "collaborative slower launch": Knockout("sim.rules.leadership", "launch_factor",
+                                            _launch_as_positional("COLLABORATIVE"),
+                                            ("test_a_collaborative_champion_launches_slower",),
+                                            "a collaborative champion launches as a positional one (its trust-building "
+                                            "and inclusion unchanged)"),
     "charismatic bond": Knockout("sim.rules.leadership", "champion_bond", lambda f: (lambda share, style, style_effect: share),
                                  ("test_more_trust_leaves_with_a_charismatic_founder",),
                                  "no more leaves with a charismatic founder"),
