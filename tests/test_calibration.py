@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sim.calibration import abc
-from sim.calibration.posterior import draws, read_posterior
+from sim.calibration.posterior import draws, medoid, read_posterior
 from sim.calibration.run import calibrate, read_generations
 from sim.calibration.spec import load_calibration
 from sim.calibration.targets import compute, simulate
@@ -178,6 +178,25 @@ def test_weighted_quantile_known_answers():
     assert abc.weighted_quantile([1.0, 2.0, 3.0], [1, 1, 1], 0.5) == 2.0
     assert abc.weighted_quantile([1.0, 2.0, 3.0], [0, 0, 1], 0.5) == 3.0
     assert abc.weighted_quantile([0.0, 10.0], [1, 1], 0.5) == 5.0
+
+
+def test_the_medoid_is_the_particle_closest_to_all_the_others_known_answers():
+    # Equal weights on a line: the middle one.
+    assert medoid(np.array([[0.0], [1.0], [2.0]]), np.ones(3)) == 1
+    # Most of the weight far out: the medoid goes with it (0.1 * 10 + 0.1 * 9 = 1.9 < 0.1 * 1 + 0.8 * 9 = 7.3).
+    assert medoid(np.array([[0.0], [1.0], [10.0]]), np.array([0.1, 0.1, 0.8])) == 2
+    # Parameters that trade off (on a ring): the vector of medians sits in the hole, near no particle; the medoid is
+    # a particle.
+    angle = np.linspace(0.0, 2 * np.pi, 40, endpoint=False)
+    ring = np.column_stack((np.cos(angle), np.sin(angle)))
+    weights = np.ones(40)
+    centre = ring[medoid(ring, weights)]
+    medians = np.array([abc.weighted_quantile(ring[:, j], weights / 40, [0.5])[0] for j in range(2)])
+    assert np.min(np.linalg.norm(ring - medians, axis=1)) > 0.9  # the medians: nowhere near a particle
+    assert np.any(np.all(ring == centre, axis=1))
+    # A parameter on a scale a thousand times larger does not decide alone (each in its standard deviations).
+    cloud = np.array([[0.0, 0.0], [1.0, 1000.0], [2.0, 2000.0], [1.0, 3000.0]])
+    assert medoid(cloud, np.ones(4)) in (1, 2)
 
 
 @pytest.mark.parametrize("edit, key", [

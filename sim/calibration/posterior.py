@@ -125,8 +125,23 @@ def fit_rows(spec: CalibrationSpec, fitted: np.ndarray, defaults: np.ndarray) ->
     return rows
 
 
+def medoid(theta: np.ndarray, weights: np.ndarray) -> int:
+    """The row of the posterior's weighted medoid: the particle whose weighted distance to all the particles is
+    least, each parameter measured in its weighted standard deviations. A point of the posterior itself, so its
+    parameters go together as the fit found them; the vector of marginal medians need not be near any particle
+    when parameters trade off against each other (a high ``time_value`` with a low ``stall_value``, say)."""
+    theta = np.asarray(theta, dtype=float)
+    weights = np.asarray(weights, dtype=float) / np.sum(weights)
+    mean = weights @ theta
+    spread = np.sqrt(weights @ (theta - mean) ** 2)
+    z = (theta - mean) / np.where(spread > 0, spread, 1.0)
+    distances = np.sqrt(((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=2))
+    return int(np.argmin(distances @ weights))
+
+
 def parameter_rows(spec: CalibrationSpec, population: abc.Population) -> list[dict]:
     base = spec.samples_of(spec.calibration_targets)[0].base
+    centre = medoid(population.theta, population.weights)
     rows = []
     for j, prior in enumerate(spec.priors):
         x = population.theta[:, j]
@@ -135,6 +150,7 @@ def parameter_rows(spec: CalibrationSpec, population: abc.Population) -> list[di
         rows.append({"parameter": prior.key, "prior": f"{prior.kind} {prior.low:g}-{prior.high:g}"
                      + (f" (mean {prior.mean:g}, sd {prior.sd:g})" if prior.kind == "normal" else ""),
                      "default": _get(base, prior.key), "median": float(mid), "low": float(low), "high": float(high),
+                     "medoid": float(x[centre]),
                      "width_vs_prior": float((high - low) / ((p_high - p_low) * (INTERVAL[1] - INTERVAL[0]))),
                      "integer": prior.integer})
     return rows
@@ -152,11 +168,13 @@ def fit_markdown(spec: CalibrationSpec, populations: list[abc.Population], rows:
              f"{final.effective_size:.0f}. Intervals are {INTERVAL[0]:.0%}-{INTERVAL[1]:.0%} of {spec.predictive_draws} "
              "simulated studies, each the size of the published one.", "",
              "## Parameters", "",
-             "| parameter | prior | default | posterior median | 90% interval | interval / prior's |",
-             "|---|---|---|---|---|---|"]
+             "| parameter | prior | default | posterior median | 90% interval | interval / prior's | medoid (calibrated/) |",
+             "|---|---|---|---|---|---|---|"]
     for p in parameters:
         lines.append(f"| `{p['parameter']}` | {p['prior']} | {p['default']} | {_f(p['median'])} | {_f(p['low'])} - "
-                     f"{_f(p['high'])} | {p['width_vs_prior']:.2f} |")
+                     f"{_f(p['high'])} | {p['width_vs_prior']:.2f} | {_f(p['medoid'])} |")
+    lines += ["", "The calibrated scenarios take the medoid: the particle closest to all the others, a point of the "
+              "posterior whose parameters go together, where the medians of each parameter on its own need not."]
     for role, title, note in (
             ("calibration", "Fit to the calibration targets", "Used in the fit."),
             ("validation", "Validation targets (kept apart)", "Never used in the fit: a posterior-predictive test.")):
@@ -178,7 +196,7 @@ def fit_markdown(spec: CalibrationSpec, populations: list[abc.Population], rows:
         lines.append(f"| {t} | {_f(pop.epsilon)} | {len(pop.weights)} / {pop.candidates} ({pop.acceptance:.0%}) | "
                      f"{pop.effective_size:.0f} |")
     lines += ["", "Files: `posterior.csv` (the particles), `fit.csv` (this table), `figures/` (marginals, pairs, fit), "
-              "`calibrated/` (scenarios at the posterior medians and a study that draws from the posterior), "
+              "`calibrated/` (scenarios at the posterior's medoid and a study that draws from the posterior), "
               "`generations/` (every generation), `calibration.json` (what ran, where, how long).", ""]
     return "\n".join(lines)
 
@@ -203,20 +221,22 @@ def trace_entry(spec: CalibrationSpec, out_dir: Path, populations: list[abc.Popu
 # --------------------------------------------------------------------------- calibrated scenarios
 
 def write_scenarios(spec: CalibrationSpec, parameters: list[dict], folder: Path) -> list[Path]:
-    """Each calibration sample's scenario at the posterior medians, and a study that draws from the posterior."""
+    """Each calibration sample's scenario at the posterior's medoid (:func:`medoid`), and a study that draws from
+    the posterior."""
     folder.mkdir(parents=True, exist_ok=True)
-    medians = {p["parameter"]: (int(round(p["median"])) if p["integer"] else float(p["median"])) for p in parameters}
+    point = {p["parameter"]: (int(round(p["medoid"])) if p["integer"] else float(p["medoid"])) for p in parameters}
     paths = []
     for sample in spec.samples_of(spec.calibration_targets):
         data = read_toml(scenario_path(sample.scenario))
-        for key, value in medians.items():
+        for key, value in point.items():
             *sections, name = key.split(".")
             table = data
             for section in sections:
                 table = table.setdefault(section, {})
             table[name] = value
         data["description"] = (f"{data.get('description', '').strip()} Calibrated by partnersim calibrate "
-                               f"{spec.name}: the fitted parameters at their posterior medians.").strip()
+                               f"{spec.name}: the fitted parameters at the posterior's medoid, the particle "
+                               "closest to all the others.").strip()
         path = folder / f"{sample.name}.toml"
         atomic.write_bytes(path, to_toml(data).encode("utf-8"))
         paths.append(path)
