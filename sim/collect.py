@@ -30,9 +30,20 @@ class MonthlyCollector:
 
     def __init__(self, columns: Sequence[str], agent_reporters: Mapping | None = None):
         self.columns = [SEED, *(name for name in columns if name != "step")]
-        self.collector = mesa.DataCollector(model_reporters={name: functools.partial(_now, name) for name in self.columns},
-                                            agent_reporters=dict(agent_reporters) if agent_reporters else None)
+        self._agent_reporters = dict(agent_reporters) if agent_reporters else None
+        self._collector: mesa.DataCollector | None = None
+        if self._agent_reporters:
+            _ = self.collector  # agent reporters are collected as the months go
         self._copied = 0  # months of the record already in the collector
+
+    @property
+    def collector(self) -> mesa.DataCollector:
+        """Mesa's DataCollector, made when first needed (most runs never read it: a sweep, the command line)."""
+        if self._collector is None:
+            self._collector = mesa.DataCollector(
+                model_reporters={name: functools.partial(_now, name) for name in self.columns},
+                agent_reporters=self._agent_reporters)
+        return self._collector
 
     def read(self, model) -> mesa.DataCollector:
         """The collector with every month the model has recorded."""
@@ -50,7 +61,7 @@ class MonthlyCollector:
 
     def collect_agents(self, model) -> None:
         """Record the agent reporters for the month the model is at (nothing without agent reporters)."""
-        if not self.collector.agent_reporters:
+        if not self._agent_reporters:
             return
         # Mesa's own record (DataCollector._record_agents) stamps rows with model.time, which finish() and run_to()
         # do not advance (they take their months in one call); the rows are stamped with the month instead.

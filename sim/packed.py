@@ -9,7 +9,6 @@ computed here beyond that translation: every rule's arithmetic is in
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
 from sim.params import ALLOCATIONS, GOVERNANCE_MODES, LEADERSHIP_STYLES, RENEWAL_RULES, Params
@@ -126,9 +125,9 @@ def _floats(values) -> tuple:
     return tuple(float(v) for v in values)
 
 
-@lru_cache(maxsize=256)
 def pack(params: Params) -> Packed:
-    """The parameters of ``params`` the month reads (cached: ``Params`` is frozen and hashable)."""
+    """The parameters of ``params`` the month reads. Not cached: every run of a sweep has parameters of its own
+    (its seed), and hashing the whole frozen tree to look one up costs more than packing it again."""
     c, tr, gov, fund, ci = params.continuum, params.trust, params.governance, params.funding, params.collective_impact
     others, lead = params.other_funders, params.leadership
     cap, mem, part, pub, com = params.capacity, params.membership, params.partnership, params.public_sector, params.community
