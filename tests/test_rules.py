@@ -934,6 +934,8 @@ def test_updated_capacity_known_answers():
 def test_updated_capacity_clipped():
     assert capacity.updated_capacity(0.02, 0.02, 0.0, 0.0, 10.0, 0.0, 0.0, 1.0, 0.0, 1) == capacity.CAPACITY_MIN
     assert capacity.updated_capacity(0.99, 0.99, 5.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1) == capacity.CAPACITY_MAX
+    assert capacity.within_range(-0.5) == capacity.CAPACITY_MIN and capacity.within_range(1.5) == capacity.CAPACITY_MAX
+    assert capacity.within_range(0.4) == 0.4
 
 
 # =========================================================================== phases

@@ -74,6 +74,12 @@ def effort(budget: float, load: float) -> float:
 
 
 @rule
+def within_range(capacity: float) -> float:
+    """Capacity kept within its range: an organization is weakened, never emptied, and never beyond full."""
+    return min(max(capacity, CAPACITY_MIN), CAPACITY_MAX)
+
+
+@rule
 def updated_capacity(capacity: float, capacity_start: float, collaborators_capacity: float, voice: float,
                      overload: float, partner_gain: float, learning_rate: float, overextension_loss: float,
                      recovery: float, partners_possible: int) -> float:
@@ -82,4 +88,4 @@ def updated_capacity(capacity: float, capacity_start: float, collaborators_capac
     from_learning = learning_rate * voice
     growth = (from_partners + from_learning) * (1.0 - capacity)
     change = growth - overextension_loss * overload + recovery * (capacity_start - capacity)
-    return min(max(capacity + change, CAPACITY_MIN), CAPACITY_MAX)
+    return within_range(capacity + change)

@@ -26,7 +26,7 @@ acts only while its champion is there.
 from __future__ import annotations
 
 from sim.jit import rule
-from sim.rules.capacity import CAPACITY_MAX, CAPACITY_MIN
+from sim.rules.capacity import within_range
 
 # A staffed backbone convenes at full strength: dedicated staff are its whole job (Schmitz 2014).
 BACKBONE_CONVENING = 1.0
@@ -74,7 +74,7 @@ def successor_chance(champion: bool, vacancy_months: float) -> float:
 def capacity_after_champion(capacity: float, champion_capacity: float) -> float:
     """The convener's capacity once its champion has gone, kept within capacity's range: an organization that
     loses the person who carried it (a charismatic founder's bond can reach 1) is weakened, never emptied."""
-    return min(max(capacity * (1.0 - champion_capacity), CAPACITY_MIN), CAPACITY_MAX)
+    return within_range(capacity * (1.0 - champion_capacity))
 
 
 @rule
