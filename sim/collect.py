@@ -32,13 +32,12 @@ class MonthlyCollector:
         self.columns = [SEED, *(name for name in columns if name != "step")]
         self._agent_reporters = dict(agent_reporters) if agent_reporters else None
         self._collector: mesa.DataCollector | None = None
-        if self._agent_reporters:
-            _ = self.collector  # agent reporters are collected as the months go
         self._copied = 0  # months of the record already in the collector
 
     @property
     def collector(self) -> mesa.DataCollector:
-        """Mesa's DataCollector, made when first needed (most runs never read it: a sweep, the command line)."""
+        """Mesa's DataCollector, made when first needed: the first agent reporters' month, or the first read (most
+        runs have neither: a sweep, the command line)."""
         if self._collector is None:
             self._collector = mesa.DataCollector(
                 model_reporters={name: functools.partial(_now, name) for name in self.columns},

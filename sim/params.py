@@ -639,7 +639,7 @@ def to_dict(params) -> dict:
     Every summary holds one, so it walks cached field lists rather than ``dataclasses.asdict`` (the values are
     numbers, strings and tuples of numbers: nothing to copy deeply)."""
     out = {}
-    for name, section in _field_kinds(type(params)):
+    for name, (_, section) in _fields_and_hints(type(params))[1].items():
         value = getattr(params, name)
         out[name] = to_dict(value) if section else list(value) if isinstance(value, tuple) else value
     return out
@@ -651,13 +651,6 @@ def _fields_and_hints(cls) -> tuple[dict, dict]:
     hints = type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     return fields, {name: (hints[name], dataclasses.is_dataclass(hints[name])) for name in fields}
-
-
-@functools.cache
-def _field_kinds(cls) -> tuple:
-    """``(name, is a section)`` of each field of a parameter class."""
-    hints = type_hints(cls)
-    return tuple((f.name, dataclasses.is_dataclass(hints[f.name])) for f in dataclasses.fields(cls))
 
 
 def describe(cls=Params, prefix: str = ""):
@@ -685,12 +678,12 @@ def provenance(cls=Params, prefix: str = ""):
             yield key, f.metadata.get("label", ""), f.metadata.get("source", "")
 
 
-
 @functools.cache
 def type_hints(cls) -> dict:
     """``typing.get_type_hints(cls)``, resolved once per class: resolving the annotations of every section was
     most of the time it took to read a scenario. Shared: read it, never change it."""
     return get_type_hints(cls)
+
 
 # --------------------------------------------------------------------------- validation whenever parameters are built
 

@@ -55,47 +55,38 @@ def release_members(parts, org_start, pair_start, trust, was_active, active, row
     carry (region ids ``rows -> cols`` and the trust of each): for each partnership, every (leaver, partner)
     pair's trust in leavers' order, then the same pairs' trust the other way, as the region writes them (a tie
     written twice keeps the later value). Bookkeeping, not a rule: nothing here is drawn or decided."""
-    total = 0
-    for k in parts:
+    # each partnership's (leaver, partner) pairs: they are written, and then their reverses
+    halves = np.zeros(parts.size, dtype=np.int64)
+    for i in range(parts.size):
         gone = 0
         partners = 0
-        for row in range(org_start[k], org_start[k + 1]):
+        for row in range(org_start[parts[i]], org_start[parts[i] + 1]):
             if was_active[row]:
                 partners += 1
                 if not active[row]:
                     gone += 1
-        total += 2 * gone * (partners - 1)
+        halves[i] = gone * (partners - 1)
+    total = 2 * halves.sum()
     rows = np.empty(total, dtype=np.int64)
     cols = np.empty(total, dtype=np.int64)
     values = np.empty(total)
     at = 0
-    for k in parts:
+    for i in range(parts.size):
+        k = parts[i]
         o0 = org_start[k]
         n = org_start[k + 1] - o0
         p0 = pair_start[k]
-        first = at
+        half = halves[i]
         for leaver in range(n):
             if not (was_active[o0 + leaver] and not active[o0 + leaver]):
                 continue
             for partner in range(n):
                 if was_active[o0 + partner] and partner != leaver:
-                    rows[at] = row_org[o0 + leaver]
-                    cols[at] = row_org[o0 + partner]
+                    rows[at], cols[at] = row_org[o0 + leaver], row_org[o0 + partner]
                     values[at] = trust[p0 + leaver * n + partner]
+                    rows[at + half], cols[at + half] = row_org[o0 + partner], row_org[o0 + leaver]
+                    values[at + half] = trust[p0 + partner * n + leaver]
                     at += 1
-        half = at - first
-        for e in range(half):
-            rows[at + e] = cols[first + e]
-            cols[at + e] = rows[first + e]
-        # the reverse pairs' own trust (partner -> leaver), in the same order
-        e = 0
-        for leaver in range(n):
-            if not (was_active[o0 + leaver] and not active[o0 + leaver]):
-                continue
-            for partner in range(n):
-                if was_active[o0 + partner] and partner != leaver:
-                    values[at + e] = trust[p0 + partner * n + leaver]
-                    e += 1
         at += half
         for row in range(n):
             if was_active[o0 + row] and not active[o0 + row]:
