@@ -36,7 +36,7 @@ import numpy as np
 from sim.jit import kernel, rule
 from sim.packed import BACKBONE
 from sim.record import (BROKEN, DEPARTURES, EFFICIENCY, FACTS, GRANTS_FLOWING, KEPT, MONEY, PROGRAM_WORK, WORK,
-                        record_row)
+                        record_row, repeat_row)
 from sim.rules import capacity as capacity_rules
 from sim.rules import continuum, funding, governance, joining, leadership, membership, phases, trust
 from sim.params import SECTORS
@@ -100,6 +100,14 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     if n_active == 0:
         outcome_only(ps, k, p)
         return
+    # The members at the table, in row order. Ties exist only between two of them (sim.state; apply below), so
+    # the loops over ties, and the draws in them, visit these pairs only: in the same order, with the same results.
+    seated = np.empty(n_active, dtype=np.int64)
+    seat = 0
+    for i in range(n):
+        if active[i]:
+            seated[seat] = i
+            seat += 1
     community, capacity, trust_now, level, months_at = (orgs.community, orgs.capacity, pairs.trust, pairs.level,
                                                          pairs.months_at_level)
     funded = ps.funded[k]
@@ -156,13 +164,13 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     load = np.zeros(n)
     own_time = np.empty(n)
     need = np.zeros(n)
+    for i in seated:
+        ties = 0.0
+        for j in seated:
+            if level[i, j] != NO_TIE:
+                ties += continuum.tie_time(level[i, j], p.time_cost, partners_possible)
+        load[i] = capacity_rules.member_load(ties, meeting, promised, reporting)
     for i in range(n):
-        if active[i]:
-            ties = 0.0
-            for j in range(n):
-                if level[i, j] != NO_TIE:
-                    ties += continuum.tie_time(level[i, j], p.time_cost, partners_possible)
-            load[i] = capacity_rules.member_load(ties, meeting, promised, reporting)
         own_time[i] = capacity_rules.time_budget(orgs.base_time[i], capacity[i], voice[i], community[i],
                                                  p.ownership_time, 0.0)
         need[i] = funding.need(load[i], own_time[i], p.dollars_per_time_unit)
@@ -194,11 +202,12 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     rivals = np.zeros((n, n), dtype=np.bool_)
     n_kept = 0
     n_broken = 0
-    for i in range(n):
-        for j in range(i + 1, n):
-            if active[i] and active[j]:
-                rivals[i, j] = happens(rng, trust.rivalry_chance(orgs.sector[i] == orgs.sector[j], p.competition))
-                rivals[j, i] = rivals[i, j]
+    for a_seat in range(n_active):
+        i = seated[a_seat]
+        for b_seat in range(a_seat + 1, n_active):
+            j = seated[b_seat]
+            rivals[i, j] = happens(rng, trust.rivalry_chance(orgs.sector[i] == orgs.sector[j], p.competition))
+            rivals[j, i] = rivals[i, j]
             lv = level[i, j]
             if lv == NO_TIE or not happens(rng, trust.interaction_chance(p.interaction_rate[lv],
                                                                           p.continuous_communication)):
@@ -219,26 +228,28 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     loss = trust.breach_loss(p.trust_loss, p.learning_culture)
     gain = leadership.trust_gain(p.trust_gain, p.style, p.style_effect, champion)
     champion_share = leadership.champion_bond(p.trust_in_person, p.style, p.style_effect)
-    new_trust = np.zeros((n, n))
+    new_trust = trust_now.copy()
     for i in range(n):
+        new_trust[i, i] = 0.0
         for j in range(n):
-            if i != j:
+            if i != j and trust.moves(active[i], active[j]):
                 hit = governance.exclusion_hit(exclusion_loss, excluded[i],
                                                governance.dominance(excess[j], top_excess))
                 new_trust[i, j] = trust.updated_trust(trust_now[i, j], commitment[j, i] > 0, commitment[j, i] < 0,
                                                       gain, loss, hit, rivals[i, j], p.rivalry_loss)
-                if active[i] and active[j]:  # those who have left keep what they carried away
-                    if champion_leaves and j == convener:
-                        new_trust[i, j] = leadership.trust_after_person_left(new_trust[i, j], champion_share)
-                    elif new_liaison[i] or new_liaison[j]:
-                        new_trust[i, j] = leadership.trust_after_person_left(new_trust[i, j], p.trust_in_person)
+                if champion_leaves and j == convener:
+                    new_trust[i, j] = leadership.trust_after_person_left(new_trust[i, j], champion_share)
+                elif new_liaison[i] or new_liaison[j]:
+                    new_trust[i, j] = leadership.trust_after_person_left(new_trust[i, j], p.trust_in_person)
 
     # 5. continuum (on the old trust and willingness)
     mandate = funding.mandate_in_force(p.mandated, funded, p.mandate_pressure)
     move = np.zeros((n, n), dtype=np.int8)
     grown = np.zeros((n, n), dtype=np.bool_)
-    for i in range(n):
-        for j in range(i + 1, n):
+    for a_seat in range(n_active):
+        i = seated[a_seat]
+        for b_seat in range(a_seat + 1, n_active):
+            j = seated[b_seat]
             lv = level[i, j]
             if lv == NO_TIE:
                 continue
@@ -268,14 +279,13 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
 
     # 6. capacity (from the old levels and capacities)
     new_capacity = capacity.copy()
-    for i in range(n):
-        if active[i]:
-            collaborators = 0.0
-            for j in range(n):
-                collaborators += capacity_rules.collaborator_capacity(level[i, j], capacity[j])
-            new_capacity[i] = capacity_rules.updated_capacity(
-                capacity[i], orgs.capacity_start[i], collaborators, voice[i], overload[i], p.partner_gain,
-                p.learning_rate, p.overextension_loss, p.recovery, partners_possible)
+    for i in seated:
+        collaborators = 0.0
+        for j in seated:
+            collaborators += capacity_rules.collaborator_capacity(level[i, j], capacity[j])
+        new_capacity[i] = capacity_rules.updated_capacity(
+            capacity[i], orgs.capacity_start[i], collaborators, voice[i], overload[i], p.partner_gain,
+            p.learning_rate, p.overextension_loss, p.recovery, partners_possible)
     if champion_leaves:
         new_capacity[convener] = leadership.capacity_after_champion(
             new_capacity[convener], leadership.champion_bond(p.champion_capacity, p.style, p.style_effect))
@@ -286,8 +296,10 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
         effort[i] = capacity_rules.effort(budget[i], load[i])
     pair_work_sum = 0.0
     tied_pairs = 0
-    for i in range(n):
-        for j in range(i + 1, n):
+    for a_seat in range(n_active):
+        i = seated[a_seat]
+        for b_seat in range(a_seat + 1, n_active):
+            j = seated[b_seat]
             lv = level[i, j]
             if lv != NO_TIE:
                 pair_work_sum += phases.pair_work(phases.work_at_level(lv, p.joint_work, p.mutually_reinforcing),
@@ -337,7 +349,7 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
             continue
         worth = 0.0
         letdowns = 0
-        for j in range(n):
+        for j in seated:
             if level[i, j] != NO_TIE:
                 worth += membership.tie_worth(level[i, j], p.joint_work, capacity[j])
             if commitment[j, i] < 0:
@@ -453,9 +465,19 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     for i in range(n):
         if active[i] and not new_active[i]:
             departures += 1
-    # apply: the new trust, levels (no tie where a side has gone), capacity, membership, money received
+    # apply: the new trust, levels (no tie where a side has gone), capacity, membership, money received. Only pairs
+    # of organizations at the table before or after the month can change (the others have no tie, and keep their
+    # trust: trust.moves).
+    n_involved = 0
+    involved = np.empty(n, dtype=np.int64)
     for i in range(n):
-        for j in range(n):
+        if active[i] or new_active[i]:
+            involved[n_involved] = i
+            n_involved += 1
+    for a_seat in range(n_involved):
+        i = involved[a_seat]
+        for b_seat in range(n_involved):
+            j = involved[b_seat]
             trust_now[i, j] = new_trust[i, j]
             lv = level[i, j]
             if not (new_active[i] and new_active[j]):
@@ -518,12 +540,32 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     facts[GRANTS_FLOWING] = grants_flowing
 
 
+@rule
+def recorded_month(orgs, pairs, ps, p, budgets, rng, step, records, first_at_level, facts):
+    """Month ``step`` of a single partnership, recorded in ``records[step]``. Once no organization is at the
+    table the organizations' figures cannot change, so the row before is repeated (:func:`sim.record.repeat_row`,
+    the same row :func:`sim.record.record_row` would give, without its walk over the pairs)."""
+    members = has_members(orgs.active)
+    month(orgs, pairs, ps, 0, p, budgets, rng, step, facts)
+    if members:
+        record_row(records[step], step, orgs, pairs, ps, 0, p, facts, first_at_level)
+    else:
+        repeat_row(records[step], records[step - 1], step, ps, 0)
+
+
+@rule
+def has_members(active) -> bool:
+    """Whether any organization is at the table."""
+    for i in range(active.shape[0]):
+        if active[i]:
+            return True
+    return False
+
+
 @kernel
 def step_once(orgs, pairs, ps, p, budgets, rng, step, records, first_at_level):
     """Month ``step`` of a single partnership (the Mesa model's ``step``), recorded in ``records[step]``."""
-    facts = np.zeros(len(FACTS))
-    month(orgs, pairs, ps, 0, p, budgets, rng, step, facts)
-    record_row(records[step], step, orgs, pairs, ps, 0, p, facts, first_at_level)
+    recorded_month(orgs, pairs, ps, p, budgets, rng, step, records, first_at_level, np.zeros(len(FACTS)))
 
 
 @kernel
@@ -531,5 +573,4 @@ def run_months(orgs, pairs, ps, p, budgets, rng, first, last, records, first_at_
     """Months ``first`` .. ``last`` of a single partnership in one call, each recorded in ``records[step]``."""
     facts = np.zeros(len(FACTS))
     for step in range(first, last + 1):
-        month(orgs, pairs, ps, 0, p, budgets, rng, step, facts)
-        record_row(records[step], step, orgs, pairs, ps, 0, p, facts, first_at_level)
+        recorded_month(orgs, pairs, ps, p, budgets, rng, step, records, first_at_level, facts)

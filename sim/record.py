@@ -170,14 +170,15 @@ def start_row(row, orgs, pairs, ps, p, first_at_level):
 @rule
 def repeat_row(row, previous, step, ps, k):
     """The row of a month without members: the organizations' figures of the row before (nothing else can
-    change them), the community outcome now, and no money, work or commitments."""
+    change them), the community outcome now, and no money, grants, work or commitments (the row
+    :func:`record_row` gives for such a month, without its walk over the pairs)."""
     row[:] = previous
     row[C_STEP] = step
     row[C_OUTCOME] = ps.outcome[k]
     row[C_FUNDED] = 1.0 if ps.funded[k] else 0.0
     row[C_CHAMPION] = 1.0 if ps.champion[k] else 0.0
     row[C_GOODWILL] = ps.goodwill[k]
-    for column in (C_FUNDING, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN, C_DEPARTURES):
+    for column in (C_FUNDING, C_GRANTS, C_WORK, C_EFFICIENCY, C_KEPT, C_BROKEN, C_DEPARTURES):
         row[column] = 0.0
 
 

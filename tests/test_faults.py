@@ -55,6 +55,7 @@ DEADLINE = 90  # seconds any one wait may take on a loaded machine before the tr
 
 def python_env(**extra: str) -> dict:
     env = dict(os.environ)
+    env["PYTHONFAULTHANDLER"] = "1"  # a process that hangs past DEADLINE is stopped with SIGABRT: its threads' stacks
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
@@ -153,7 +154,13 @@ def start_sweep(spec: Path, out: Path, *extra: str, **faults: str) -> subprocess
 
 
 def finish(process: subprocess.Popen) -> tuple[int, str, str]:
-    stdout, stderr = process.communicate(timeout=DEADLINE)
+    try:
+        stdout, stderr = process.communicate(timeout=DEADLINE)
+    except subprocess.TimeoutExpired:
+        # Hung: SIGABRT makes Python's fault handler print where every thread of it was (python_env turns it on).
+        process.send_signal(signal.SIGABRT)
+        stdout, stderr = process.communicate(timeout=DEADLINE)
+        pytest.fail(f"the process did not end within {DEADLINE} s; where it was:\n{stderr[-8000:]}")
     return process.returncode, stdout, stderr
 
 

@@ -384,11 +384,13 @@ def assert_states_equal(a, b):
     assert a.partnership == b.partnership
 
 
-def continued(params, state, generator_state, month):
-    """A fresh model that takes up ``state`` at ``month`` with its generator in ``generator_state``."""
+def continued(params, state, generator_state, month, last_row):
+    """A fresh model that takes up ``state`` at ``month`` with its generator in ``generator_state``, and the
+    record's row of that month (``last_row``): an ended partnership's next row repeats it (sim.record.repeat_row)."""
     model = PartnershipModel(params, rng=params.seed)
     model.start_from(state)
     model.month = month  # start_from counts months from 0; month-stamped fields must match the original's
+    model.recorder.records[month] = last_row
     model.rng.bit_generator.state = copy.deepcopy(generator_state)
     return model
 
@@ -401,12 +403,14 @@ def test_the_next_month_depends_only_on_the_state_and_the_generator(params, mont
         model.step()
     snapshot = model.state.copy()
     generator_state = copy.deepcopy(model.rng.bit_generator.state)
-    first = continued(params, snapshot.copy(), generator_state, model.month)
-    second = continued(params, snapshot.copy(), generator_state, model.month)
+    last_row = model.recorder.records[model.month].copy()
+    first = continued(params, snapshot.copy(), generator_state, model.month, last_row)
+    second = continued(params, snapshot.copy(), generator_state, model.month, last_row)
     for m in (model, first, second):
         m.step()
     assert_states_equal(first.state, second.state)
-    assert_states_equal(first.state, model.state)  # nothing the model holds besides state and generator matters
+    # nothing the model holds besides state and generator matters (and, for the row, the row before)
+    assert_states_equal(first.state, model.state)
     assert first.rng.bit_generator.state == model.rng.bit_generator.state
     row = model.month
     assert first.recorder.records[row].tobytes() == model.recorder.records[row].tobytes()

@@ -338,6 +338,22 @@ def test_kept_then_exclusion_then_rivalry_order():
     assert_allclose(new, (0.5 + 0.2 * 0.5) * 0.9 * 0.9)
 
 
+def test_trust_moves_only_between_two_members_at_the_table():
+    assert trust.moves(True, True)
+    assert not trust.moves(True, False) and not trust.moves(False, True) and not trust.moves(False, False)
+
+
+@PROPERTY
+@given(t=unit, gain=unit, loss=unit, exclusion_loss=unit, top_excess=unit, rivalry_loss=unit)
+def test_a_pair_with_a_side_away_would_keep_its_trust(t, gain, loss, exclusion_loss, top_excess, rivalry_loss):
+    # The month skips updated_trust where trust.moves says no; this is what it would have given there: a side
+    # away from the table made no commitment (kept or broken), is no decider (no authority above an equal share)
+    # and is nobody's rival, whether or not the member at the table was left out of a decision.
+    for excluded in (False, True):
+        hit = governance.exclusion_hit(exclusion_loss, excluded, governance.dominance(0.0, top_excess))
+        assert updated(t, False, False, gain, loss, hit, False, rivalry_loss) == t
+
+
 def test_trust_is_clipped_to_unit_interval():
     assert updated(1.3) == 1.0
     assert updated(-0.2) == 0.0

@@ -85,6 +85,15 @@ def updated_trust(trust: float, kept_by_partner: bool, broken_by_partner: bool, 
 
 
 @rule
+def moves(at_table_i: bool, at_table_j: bool) -> bool:
+    """Whether i's trust in j can move this month: only while both are at the table. Those who left keep the trust
+    they carried away, and so do candidates not yet in: a pair with a side away exchanges no commitments, is
+    excluded from no decision of the other's and competes with it for no grant, so :func:`updated_trust` would
+    give its trust back unchanged (``tests/test_rules.py`` checks that it does)."""
+    return at_table_i and at_table_j
+
+
+@rule
 def rivalry_chance(same_sector: bool, competition: float) -> float:
     """Chance two active members compete for the same grant this month: same-sector pairs, in a competitive,
     isolated-impact funding climate (Schmitz 2014)."""
