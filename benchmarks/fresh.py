@@ -231,7 +231,10 @@ def bench_compare(s: "Settings") -> list[Figure]:
     for side in ("old", "new"):
         wall(sides[side], COLD)  # a stale numba cache is rebuilt here, not in a timed process
     warm: dict[str, list[dict]] = {"old": [], "new": []}
-    for side in order:
+    # Three rounds a side: on a shared machine one process can run half again as slow as the next, and two a side
+    # let that noise decide a 10% comparison.
+    warm_order = order * (1 if s.quick else 3)
+    for side in warm_order:
         warm[side].append(run_probe(sides[side], "warm", quick=s.quick))
     cold: dict[str, list[dict]] = {"old": [], "new": []}
     first: dict[str, list[dict]] = {"old": [], "new": []}
@@ -262,8 +265,10 @@ def bench_compare(s: "Settings") -> list[Figure]:
                    f"each: {_loads(cold_loads)}. Parts (medians): old {parts['old']}; new {parts['new']}")
         else:
             each = {side: ", ".join(fmt_seconds(p[key]) for p in warm[side]) for side in sides}
-            how = (f"median in each fresh process ({'one process' if s.quick else 'two processes'} a side, order "
-                   f"{'-'.join(order)}): old {each['old']}; new {each['new']}")
+            per_side = len(warm["old"])
+            how = (f"median in each fresh process ({per_side} process{'es' if per_side != 1 else ''} a side, order "
+                   f"{'-'.join(order)}{'' if s.quick else ', three times'}; the figure is the median of the "
+                   f"processes): old {each['old']}; new {each['new']}")
         figures.append(Figure(
             "compare", f"old vs new: {label}",
             f"old {fmt_seconds(old)}, new {fmt_seconds(new)}: new/old {ratio:.2f}"
