@@ -157,11 +157,37 @@ def finish(process: subprocess.Popen) -> tuple[int, str, str]:
     try:
         stdout, stderr = process.communicate(timeout=DEADLINE)
     except subprocess.TimeoutExpired:
-        # Hung: SIGABRT makes Python's fault handler print where every thread of it was (python_env turns it on).
-        process.send_signal(signal.SIGABRT)
-        stdout, stderr = process.communicate(timeout=DEADLINE)
-        pytest.fail(f"the process did not end within {DEADLINE} s; where it was:\n{stderr[-8000:]}")
+        pytest.fail(hung(process))
     return process.returncode, stdout, stderr
+
+
+def command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200]
+    except OSError:
+        return "(gone)"
+
+
+def hung(process: subprocess.Popen) -> str:
+    """What kept a sweep's pipes open past DEADLINE, for the failure message; every process of its group is stopped.
+    The sweep itself still running: SIGABRT makes Python's fault handler print where each of its threads was
+    (python_env turns it on). The sweep gone: the processes of its group that still hold its output open."""
+    others = [f"{pid}: {command_line(pid)}" for pid in group_members(process.pid) if pid != process.pid]
+    running = process.poll() is None
+    if running:
+        process.send_signal(signal.SIGABRT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # the rest of the group, which may hold the output open
+    except ProcessLookupError:
+        pass
+    stderr = process.communicate(timeout=30)[1]
+    where = (f"the sweep hung; where it was:\n{stderr[-8000:]}" if running else
+             f"the sweep ended with status {process.returncode}, but its output was still held open")
+    return f"not done within {DEADLINE} s: {where}\nother processes of its group: {others or 'none'}"
 
 
 def assert_nothing_left(process: subprocess.Popen) -> None:
