@@ -320,12 +320,29 @@ def _processes(pool: cf.ProcessPoolExecutor) -> list:
 
 def _shut(pool: cf.ProcessPoolExecutor, cancel: bool) -> None:
     processes = _processes(pool) if cancel else []
+    results = getattr(pool, "_result_queue", None) if cancel else None
     pool.shutdown(wait=not cancel, cancel_futures=cancel)
     for process in processes:  # chunks already running would only be thrown away
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join(timeout=10)
+    if results is not None and not any(process.is_alive() for process in processes):
+        _end_results_pipe(results)
+
+
+def _end_results_pipe(results) -> None:
+    """End the pool's results pipe once its workers are gone. A worker stopped while it was writing a result
+    leaves half a message in the pipe, and the pool's manager thread would wait for the rest forever (and
+    Python's exit waits for that thread: an interrupted sweep then hung, about one time in sixteen under load,
+    in concurrent.futures' exit hook). With every worker gone this process holds the only write end left;
+    closing it ends the pipe, and the manager thread sees a broken pool and finishes."""
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:
+            pass
 
 
 def _shut_broken(pool: cf.ProcessPoolExecutor) -> int | None:
