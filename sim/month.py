@@ -93,21 +93,13 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
         facts[f] = 0.0
     active = orgs.active
     n = active.shape[0]
-    n_active = 0
-    for i in range(n):
-        if active[i]:
-            n_active += 1
+    # The members at the table, in row order. Ties exist only between two of them (sim.state; apply below), so
+    # the loops over ties, and the draws in them, visit these pairs only: in the same order, with the same results.
+    seated = np.flatnonzero(active)
+    n_active = seated.size
     if n_active == 0:
         outcome_only(ps, k, p)
         return
-    # The members at the table, in row order. Ties exist only between two of them (sim.state; apply below), so
-    # the loops over ties, and the draws in them, visit these pairs only: in the same order, with the same results.
-    seated = np.empty(n_active, dtype=np.int64)
-    seat = 0
-    for i in range(n):
-        if active[i]:
-            seated[seat] = i
-            seat += 1
     community, capacity, trust_now, level, months_at = (orgs.community, orgs.capacity, pairs.trust, pairs.level,
                                                          pairs.months_at_level)
     funded = ps.funded[k]
@@ -230,7 +222,6 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     champion_share = leadership.champion_bond(p.trust_in_person, p.style, p.style_effect)
     new_trust = trust_now.copy()
     for i in range(n):
-        new_trust[i, i] = 0.0
         for j in range(n):
             if i != j and trust.moves(active[i], active[j]):
                 hit = governance.exclusion_hit(exclusion_loss, excluded[i],
@@ -468,16 +459,9 @@ def month(orgs, pairs, ps, k, p, budgets, rng, step, facts):
     # apply: the new trust, levels (no tie where a side has gone), capacity, membership, money received. Only pairs
     # of organizations at the table before or after the month can change (the others have no tie, and keep their
     # trust: trust.moves).
-    n_involved = 0
-    involved = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        if active[i] or new_active[i]:
-            involved[n_involved] = i
-            n_involved += 1
-    for a_seat in range(n_involved):
-        i = involved[a_seat]
-        for b_seat in range(n_involved):
-            j = involved[b_seat]
+    involved = np.flatnonzero(active | new_active)
+    for i in involved:
+        for j in involved:
             trust_now[i, j] = new_trust[i, j]
             lv = level[i, j]
             if not (new_active[i] and new_active[j]):
@@ -545,21 +529,12 @@ def recorded_month(orgs, pairs, ps, p, budgets, rng, step, records, first_at_lev
     """Month ``step`` of a single partnership, recorded in ``records[step]``. Once no organization is at the
     table the organizations' figures cannot change, so the row before is repeated (:func:`sim.record.repeat_row`,
     the same row :func:`sim.record.record_row` would give, without its walk over the pairs)."""
-    members = has_members(orgs.active)
+    members = orgs.active.any()
     month(orgs, pairs, ps, 0, p, budgets, rng, step, facts)
     if members:
         record_row(records[step], step, orgs, pairs, ps, 0, p, facts, first_at_level)
     else:
         repeat_row(records[step], records[step - 1], step, ps, 0)
-
-
-@rule
-def has_members(active) -> bool:
-    """Whether any organization is at the table."""
-    for i in range(active.shape[0]):
-        if active[i]:
-            return True
-    return False
 
 
 @kernel
